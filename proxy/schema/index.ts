@@ -1,0 +1,9 @@
+/**
+ * The one schema module: every document the CLI writes and the proxy reads is described here.
+ *  - topology.ts: `mesh.yaml`, written by the developer, read by the CLI
+ *  - bootstrap.ts: what the CLI hands each sidecar at start (env MESHDEV_SIDECAR)
+ *  - config.ts: live configuration in Consul KV (balancer, resilience, routes), watched by sidecars
+ */
+export * from './topology.js';
+export * from './bootstrap.js';
+export * from './issues.js';

@@ -1,0 +1,35 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects so CI (and developers) can run the fast unit tests separately from the ones
+// that start real Consul agents and HTTP servers (integration) or a whole Docker mesh (e2e).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['cli/**/*.test.{ts,tsx}', 'proxy/**/*.test.ts', 'services/**/*.test.ts'],
+          testTimeout: 10_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+    ],
+  },
+});
