@@ -1,0 +1,44 @@
+/**
+ * Contracts between the sidecar's data path (proxy/) and its decision modules (proxy/policy/).
+ * Every decision is a pure function or a small class of plain state with an injected clock and
+ * random source, so tests are deterministic and the data path does all I/O.
+ */
+
+/** Milliseconds from an arbitrary origin, monotonic (`performance.now()` in production). */
+export interface Clock {
+  now(): number;
+}
+
+/** Uniform in [0, 1) (`Math.random` in production, a seeded generator in tests). */
+export type Rng = () => number;
+
+export const systemClock: Clock = { now: () => performance.now() };
+export const systemRng: Rng = Math.random;
+
+/** What a balancer may read about an endpoint; the data path keeps `active` current. */
+export interface EndpointView {
+  /** Instance id, e.g. "catalog-2". */
+  readonly id: string;
+  /** From registration, 1..1000. */
+  readonly weight: number;
+  /** Requests in flight to this endpoint right now. */
+  readonly active: number;
+  readonly version: string;
+}
+
+export type BalancerName = 'round-robin' | 'random' | 'weighted' | 'least-request' | 'peak-ewma';
+
+export interface Balancer {
+  readonly name: BalancerName;
+  /**
+   * Picks one of `candidates` (never called with an empty list). Endpoints whose id is in
+   * `avoid` (already tried by this request) are skipped unless nothing else is left.
+   */
+  pick(candidates: readonly EndpointView[], avoid?: ReadonlySet<string>): EndpointView;
+  /** A request to `endpointId` finished after `latencyMs` (latency-aware policies learn from it). */
+  observe(endpointId: string, latencyMs: number): void;
+  /** Current latency estimate for the admin API, when the policy keeps one. */
+  estimateMs(endpointId: string): number | undefined;
+  /** Forget endpoints that are gone. */
+  retain(ids: ReadonlySet<string>): void;
+}
