@@ -1,5 +1,16 @@
 import type { Command } from 'commander';
+import { Mesh } from '../mesh/mesh.js';
 
 export function registerDown(program: Command): void {
-  program.command('down').description('(not built yet)');
+  program
+    .command('down')
+    .description('stop the mesh and remove its containers and network')
+    .option('-f, --file <mesh.yaml>', 'topology file (default: ./mesh.yaml, else the bundled demo)')
+    .option('-v, --volumes', 'also remove volumes')
+    .action(async (opts: { file?: string; volumes?: boolean }) => {
+      const mesh = await Mesh.load(opts.file);
+      const t0 = Date.now();
+      await mesh.attach().down({ volumes: opts.volumes ?? false, onProgress: (l) => process.stderr.write(`  ${l}\n`) });
+      process.stdout.write(`mesh ${mesh.name} is down (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    });
 }

@@ -1,5 +1,85 @@
 import type { Command } from 'commander';
+import { parseDuration, formatDuration } from '../duration.js';
+import { MeshdevError } from '../errors.js';
+import { ensureImages } from '../images/index.js';
+import { Mesh } from '../mesh/mesh.js';
+import type { StartedMesh } from '../mesh/mesh.js';
+import { formatStatus } from '../mesh/status.js';
+
+interface UpFlags {
+  file?: string;
+  detach?: boolean;
+  wait?: boolean;
+  timeout: string;
+  airgap?: boolean;
+}
+
+/** Until the terminal UI exists: reprint the status whenever it changes, until Ctrl-C. */
+async function followStatus(started: StartedMesh, signal: AbortSignal): Promise<void> {
+  let last = '';
+  while (!signal.aborted) {
+    const text = formatStatus(await started.status());
+    if (text !== last) {
+      process.stdout.write(`\n${new Date().toISOString().slice(11, 19)}\n${text}\n`);
+      last = text;
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2000);
+      signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
 
 export function registerUp(program: Command): void {
-  program.command('up').description('(not built yet)');
+  program
+    .command('up')
+    .description('start the mesh (demo services, sidecars, Consul, Prometheus, Grafana, load generator)')
+    .option('-f, --file <mesh.yaml>', 'topology file (default: ./mesh.yaml, else the bundled demo)')
+    .option('-d, --detach', 'start and return instead of following the status')
+    .option('--wait', 'return only when every instance is healthy in Consul and Prometheus is ready')
+    .option('--timeout <duration>', 'how long --wait waits', '3m')
+    .option('--airgap', 'build local images from Debian packages instead of pulling (no registry needed)')
+    .action(async (opts: UpFlags) => {
+      const timeoutMs = parseDuration(opts.timeout, '--timeout');
+      const mesh = await Mesh.load(opts.file);
+      const abort = new AbortController();
+      const onSigint = () => abort.abort(new MeshdevError('EINTERRUPTED', 'interrupted', { exitCode: 130 }));
+      process.once('SIGINT', onSigint);
+      const t0 = Date.now();
+      const log = (line: string) => process.stderr.write(`  ${line}\n`);
+      process.stderr.write(`starting mesh ${mesh.name} from ${mesh.topologyPath}\n`);
+      let started: StartedMesh;
+      try {
+        started = await mesh.up({
+          wait: opts.wait ?? !opts.detach,
+          timeoutMs,
+          onProgress: log,
+          signal: abort.signal,
+          images: ({ grafana, onProgress }) => ensureImages({ airgap: opts.airgap ? true : 'auto', grafana, onProgress }),
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      const e = started.endpoints;
+      const took = formatDuration(Date.now() - t0);
+      process.stdout.write(
+        [
+          `mesh ${mesh.name} is up (${took})`,
+          ...(e.ingress ? [`  ingress     ${e.ingress}/products`] : []),
+          `  consul      ${e.consul}/ui`,
+          `  prometheus  ${e.prometheus}`,
+          ...(e.grafana ? [`  grafana     ${e.grafana}`] : []),
+          `stop it with: meshdev down${mesh.topologyPath.endsWith('services/demo/mesh.yaml') ? '' : ` -f ${mesh.topologyPath}`}`,
+          '',
+        ].join('\n'),
+      );
+      if (opts.detach) return;
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      await followStatus(started, stop.signal);
+      process.stdout.write('\nstopped following; the mesh keeps running (`meshdev down` stops it)\n');
+    });
 }

@@ -11,7 +11,7 @@ const dnsLabel = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 
 export const ServiceName = z
   .string()
-  .regex(dnsLabel, 'a lower-case DNS label: letters, digits and "-", 2-32 characters, starting with a letter');
+  .regex(dnsLabel, 'a lower-case DNS label: a-z, 0-9 and "-", 2-32 characters, starting with a letter');
 
 export const VersionLabel = z
   .string()
