@@ -20,7 +20,10 @@ export class MeshdevError extends Error {
 /** Bad input: a topology, a flag or a value the user gave. Exit status 2, nothing was changed. */
 export class UsageError extends MeshdevError {
   constructor(message: string, options: { fix?: string; code?: string } = {}) {
-    super(options.code ?? 'EUSAGE', message, { exitCode: 2, ...(options.fix === undefined ? {} : { fix: options.fix }) });
+    super(options.code ?? 'EUSAGE', message, {
+      exitCode: 2,
+      ...(options.fix === undefined ? {} : { fix: options.fix }),
+    });
     this.name = 'UsageError';
   }
 }

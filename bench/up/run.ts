@@ -44,20 +44,38 @@ try {
   for (let i = 0; i < ROUNDS; i++) {
     composeTimes.push(
       await timed(() =>
-        execa('docker', ['compose', '-p', PROJECT, '-f', join(frozen, 'compose.yaml'), 'up', '-d', '--wait'], { stdio: 'ignore' }),
+        execa('docker', ['compose', '-p', PROJECT, '-f', join(frozen, 'compose.yaml'), 'up', '-d', '--wait'], {
+          stdio: 'ignore',
+        }),
       ),
     );
-    await execa('docker', ['compose', '-p', PROJECT, '-f', join(frozen, 'compose.yaml'), 'down', '-t', '5'], { stdio: 'ignore' });
+    await execa('docker', ['compose', '-p', PROJECT, '-f', join(frozen, 'compose.yaml'), 'down', '-t', '5'], {
+      stdio: 'ignore',
+    });
     meshdevTimes.push(await timed(() => meshdev(work, 'up', '--detach', '--wait')));
     await meshdev(work, 'down');
-    process.stderr.write(`round ${i + 1}/${ROUNDS}: compose ${composeTimes.at(-1)!.toFixed(1)} s, meshdev ${meshdevTimes.at(-1)!.toFixed(1)} s\n`);
+    process.stderr.write(
+      `round ${i + 1}/${ROUNDS}: compose ${composeTimes.at(-1)!.toFixed(1)} s, meshdev ${meshdevTimes.at(-1)!.toFixed(1)} s\n`,
+    );
   }
   const m = median(meshdevTimes);
   const c = median(composeTimes);
   const rows = [
     ['what', 'median s', 'min s', 'max s', 'ratio'],
-    ['docker compose up -d --wait (reference)', c.toFixed(1), Math.min(...composeTimes).toFixed(1), Math.max(...composeTimes).toFixed(1), '1.00'],
-    ['meshdev up --detach --wait', m.toFixed(1), Math.min(...meshdevTimes).toFixed(1), Math.max(...meshdevTimes).toFixed(1), (m / c).toFixed(2)],
+    [
+      'docker compose up -d --wait (reference)',
+      c.toFixed(1),
+      Math.min(...composeTimes).toFixed(1),
+      Math.max(...composeTimes).toFixed(1),
+      '1.00',
+    ],
+    [
+      'meshdev up --detach --wait',
+      m.toFixed(1),
+      Math.min(...meshdevTimes).toFixed(1),
+      Math.max(...meshdevTimes).toFixed(1),
+      (m / c).toFixed(2),
+    ],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
@@ -65,7 +83,9 @@ try {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const r of rows.slice(1)) console.log(line(r));
   const ok = m <= 1.2 * c && m < 30;
-  console.log(`\ntarget: meshdev <= 1.2x compose and < 30 s: ${ok ? 'met' : 'MISSED'} (${ROUNDS} rounds, demo mesh, images present)`);
+  console.log(
+    `\ntarget: meshdev <= 1.2x compose and < 30 s: ${ok ? 'met' : 'MISSED'} (${ROUNDS} rounds, demo mesh, images present)`,
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   await meshdev(work, 'down').catch(() => undefined);

@@ -1,5 +1,40 @@
 import type { Command } from 'commander';
+import { ensureImages } from '../images/index.js';
+import type { ResolvedImages } from '../images/index.js';
+
+function renderImages(r: ResolvedImages): string {
+  const rows = r.details.map((d) => [d.role, d.image ?? '-', d.origin, `${d.seconds} s`]);
+  const header = ['ROLE', 'IMAGE', 'ORIGIN', 'TIME'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  const out = [line(header), ...rows.map(line), ''];
+  out.push(r.airgap ? 'Mode: air-gapped (local images built from Debian packages).' : 'Mode: upstream images.');
+  for (const n of r.notices) out.push(`note: ${n}`);
+  return out.join('\n');
+}
 
 export function registerImages(program: Command): void {
-  program.command('images').description('(not built yet)');
+  program
+    .command('images')
+    .description(
+      'make every image of the mesh present: use local ones, pull pinned upstream images, or build local equivalents',
+    )
+    .option('--airgap', 'build local equivalents from Debian packages instead of pulling (no registry needed)')
+    .option('--no-grafana', 'do not pull the Grafana image')
+    .option('--json', 'print what was resolved as JSON')
+    .action(async (opts: { airgap?: boolean; grafana: boolean; json?: boolean }) => {
+      const resolved = await ensureImages({
+        airgap: opts.airgap === true ? true : 'auto',
+        grafana: opts.grafana,
+        // Progress on stderr: with --json, stdout is only the JSON document.
+        onProgress: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stdout.write(
+        opts.json === true ? `${JSON.stringify(resolved, null, 2)}\n` : `${renderImages(resolved)}\n`,
+      );
+    });
 }

@@ -1,5 +1,66 @@
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { BALANCER_NAMES, isBalancerName } from '../../proxy/policy/balancer/index.js';
 
+/** `meshdev proxy`: the sidecar's data path in standalone mode (static upstreams, no Consul). */
 export function registerProxy(program: Command): void {
-  program.command('proxy').description('(not built yet)');
+  program
+    .command('proxy')
+    .description(
+      'Run the meshdev proxy standalone: static upstream(s), no Consul, every feature on (for benchmarks and debugging).',
+    )
+    .requiredOption('--listen <host:port>', 'address to accept requests on, e.g. 127.0.0.1:10000')
+    .requiredOption('--upstream <host:port,...>', 'one or more upstream endpoints, comma-separated')
+    .option('--lb <policy>', `balancer: ${BALANCER_NAMES.join(', ')}`, 'round-robin')
+    .option('--admin <host:port>', 'admin API (/metrics, /endpoints, /config) address')
+    .option('--access-log-sample <rate>', 'share of requests written to the access log, 0..1', '1')
+    .action(async (opts: { listen: string; upstream: string; lb: string; admin?: string; accessLogSample: string }) => {
+      const listen = parseHostPort(opts.listen, '--listen');
+      const upstreams = opts.upstream
+        .split(',')
+        .filter((s) => s.trim() !== '')
+        .map((s) => parseHostPort(s.trim(), '--upstream'));
+      if (upstreams.length === 0) throw new UsageError('--upstream: at least one HOST:PORT is needed');
+      if (!isBalancerName(opts.lb)) {
+        throw new UsageError(`--lb: unknown balancer "${opts.lb}"`, {
+          fix: `Use one of: ${BALANCER_NAMES.join(', ')}.`,
+        });
+      }
+      const sample = Number(opts.accessLogSample);
+      if (!(sample >= 0 && sample <= 1))
+        throw new UsageError(`--access-log-sample: expected a number from 0 to 1, got "${opts.accessLogSample}"`);
+      const admin = opts.admin === undefined ? undefined : parseHostPort(opts.admin, '--admin');
+      const { startStandalone } = await import('../../proxy/standalone.js');
+      const { BufferedStdout, Logger } = await import('../../proxy/log.js');
+      const log = new Logger(new BufferedStdout());
+      const running = await startStandalone(
+        { listen, upstreams, balancer: opts.lb, admin, accessLogSampleRate: sample },
+        log,
+      ).catch((err: Error & { code?: string }) => {
+        if (err.code === 'EADDRINUSE')
+          throw new UsageError(`${err.message}: the address is already in use`, {
+            fix: 'Pick another --listen/--admin port.',
+          });
+        throw err;
+      });
+      log.info(
+        `meshdev proxy listening on ${listen.host}:${running.listener.boundPort} -> ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ')} (${opts.lb})` +
+          (running.adminPort === undefined ? '' : `; admin ${admin!.host}:${running.adminPort}`),
+      );
+      log.flush();
+      await new Promise<void>((resolve) => {
+        const stop = () => void running.stop().then(resolve, resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
+
+export function parseHostPort(value: string, flag: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || !(port >= 0 && port <= 65535)) {
+    throw new UsageError(`${flag}: expected HOST:PORT (e.g. 127.0.0.1:8000), got "${value}"`);
+  }
+  return { host: m[1] ?? m[2]!, port };
 }

@@ -58,7 +58,8 @@ export function registerUp(program: Command): void {
           timeoutMs,
           onProgress: log,
           signal: abort.signal,
-          images: ({ grafana, onProgress }) => ensureImages({ airgap: opts.airgap ? true : 'auto', grafana, onProgress }),
+          images: ({ grafana, onProgress }) =>
+            ensureImages({ airgap: opts.airgap ? true : 'auto', grafana, onProgress }),
         });
       } finally {
         process.off('SIGINT', onSigint);

@@ -76,7 +76,11 @@ describe('renderProject', () => {
   });
 
   it('leaves Grafana out when there is no Grafana image', () => {
-    const noGrafana = renderProject(mesh, { images: { ...images, grafana: undefined }, topologyDir: '/', grafanaDir: '/' });
+    const noGrafana = renderProject(mesh, {
+      images: { ...images, grafana: undefined },
+      topologyDir: '/',
+      grafanaDir: '/',
+    });
     expect(noGrafana.compose.services.grafana).toBeUndefined();
   });
 

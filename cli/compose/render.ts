@@ -36,6 +36,7 @@ interface ComposeService {
   build?: { context: string; dockerfile?: string; args?: Record<string, string> };
   container_name: string;
   hostname?: string;
+  user?: string;
   entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string>;
@@ -223,8 +224,10 @@ export function renderProject(mesh: ResolvedMesh, options: RenderOptions): Rende
     ports: [`127.0.0.1:${ports.prometheus}:9090`],
     networks: [network],
     volumes: ['./prometheus.yml:/etc/meshdev/prometheus.yml:ro'],
-    // A tmpfs at the image's VOLUME path: no anonymous volume is left behind by `down`.
+    // A tmpfs at the image's VOLUME path: no anonymous volume is left behind by `down`. Docker
+    // mounts it root-owned whatever the mode, so the process runs as root to write its TSDB there.
     tmpfs: ['/prometheus'],
+    user: '0:0',
     labels: labels(mesh, 'prometheus'),
     healthcheck: {
       test: httpProbe(9090, '/-/ready'),
@@ -253,6 +256,7 @@ export function renderProject(mesh: ResolvedMesh, options: RenderOptions): Rende
       networks: [network],
       volumes: [`${options.grafanaDir}:/etc/meshdev/grafana:ro`],
       tmpfs: ['/var/lib/grafana'],
+      user: '0:0',
       labels: labels(mesh, 'grafana'),
       depends_on: { prometheus: { condition: 'service_started' } },
       restart: 'no',

@@ -39,10 +39,12 @@ describe('parseTopology', () => {
   });
 
   it('rejects replicas next to versions, and reserved names', () => {
-    expect(problems('name: shop\nservices:\n  alpha:\n    port: 1\n    replicas: 2\n    versions: {v1: {}}\n')).toContain(
-      'services.alpha.replicas: with "versions"',
+    expect(
+      problems('name: shop\nservices:\n  alpha:\n    port: 1\n    replicas: 2\n    versions: {v1: {}}\n'),
+    ).toContain('services.alpha.replicas: with "versions"');
+    expect(problems('name: shop\nservices:\n  consul:\n    port: 1\n')).toContain(
+      'services.consul: "consul" is reserved',
     );
-    expect(problems('name: shop\nservices:\n  consul:\n    port: 1\n')).toContain('services.consul: "consul" is reserved');
   });
 
   it('rejects two host ports that collide', () => {

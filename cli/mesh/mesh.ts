@@ -20,7 +20,10 @@ import { collectStatus, meshEndpoints } from './status.js';
 import type { Topology } from '../../proxy/schema/index.js';
 
 export type ProgressFn = (line: string) => void;
-export type ImageResolver = (opts: { grafana: boolean; onProgress: ProgressFn }) => Promise<MeshImages & { notices?: string[] }>;
+export type ImageResolver = (opts: {
+  grafana: boolean;
+  onProgress: ProgressFn;
+}) => Promise<MeshImages & { notices?: string[] }>;
 
 export interface UpOptions {
   /** Wait until every instance is passing in Consul and Prometheus answers. */
@@ -102,7 +105,6 @@ export class Mesh {
     await this.checkPorts(before.length > 0);
 
     const images = await options.images({ grafana: this.resolved.topology.grafana, onProgress: progress });
-    for (const notice of images.notices ?? []) progress(notice);
     await this.writeRendered(images);
     progress(`rendered ${this.composeFile}`);
 
@@ -193,7 +195,12 @@ export class StartedMesh implements AsyncDisposable {
         name: 'consul',
         check: async () => {
           const lists = await Promise.all(resolved.services.map((s) => serviceHealth(consul, s.name)));
-          const passing = new Set(lists.flat().filter((e) => e.status === 'passing').map((e) => e.id));
+          const passing = new Set(
+            lists
+              .flat()
+              .filter((e) => e.status === 'passing')
+              .map((e) => e.id),
+          );
           const missing = resolved.instances.filter((i) => !passing.has(i.id)).map((i) => i.id);
           return {
             ready: missing.length === 0,
@@ -204,7 +211,10 @@ export class StartedMesh implements AsyncDisposable {
       {
         name: 'prometheus',
         check: async () => {
-          const res = await request(`${this.endpoints.prometheus}/-/ready`, { headersTimeout: 2000, bodyTimeout: 2000 });
+          const res = await request(`${this.endpoints.prometheus}/-/ready`, {
+            headersTimeout: 2000,
+            bodyTimeout: 2000,
+          });
           await res.body.dump();
           return { ready: res.statusCode === 200, detail: `HTTP ${res.statusCode}` };
         },
@@ -213,7 +223,11 @@ export class StartedMesh implements AsyncDisposable {
     return checks;
   }
 
-  async waitUntilHealthy(options: { timeoutMs: number; onProgress?: ProgressFn; signal?: AbortSignal | undefined }): Promise<void> {
+  async waitUntilHealthy(options: {
+    timeoutMs: number;
+    onProgress?: ProgressFn;
+    signal?: AbortSignal | undefined;
+  }): Promise<void> {
     await waitForAll(this.readinessChecks(), {
       timeoutMs: options.timeoutMs,
       intervalMs: 250,
@@ -236,7 +250,9 @@ export class StartedMesh implements AsyncDisposable {
         ...(options.volumes ? ['--volumes'] : []),
       ]);
     } catch (err) {
-      progress(`compose down did not finish cleanly (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); sweeping by label`);
+      progress(
+        `compose down did not finish cleanly (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); sweeping by label`,
+      );
     }
     // Whatever Compose did not know about (no compose file, interrupted `up`) goes by label.
     const left = await sweepProject(this.docker, project, options.volumes ?? false);

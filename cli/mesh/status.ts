@@ -22,7 +22,11 @@ export interface MeshStatus {
   readonly project: string;
   readonly running: boolean;
   readonly services: ReadonlyArray<{ readonly name: string; readonly instances: readonly InstanceStatus[] }>;
-  readonly components: ReadonlyArray<{ readonly name: string; readonly state: string; readonly health: string | undefined }>;
+  readonly components: ReadonlyArray<{
+    readonly name: string;
+    readonly state: string;
+    readonly health: string | undefined;
+  }>;
   readonly endpoints: {
     readonly ingress: string | null;
     readonly consul: string;
@@ -61,7 +65,10 @@ export function buildStatus(
         container: app?.name ?? `${mesh.project}-${inst.appContainer}`,
         state: app?.state ?? 'missing',
         health: health.get(inst.id)?.status ?? 'unknown',
-        sidecar: { container: sidecar?.name ?? `${mesh.project}-${inst.sidecarContainer}`, state: sidecar?.state ?? 'missing' },
+        sidecar: {
+          container: sidecar?.name ?? `${mesh.project}-${inst.sidecarContainer}`,
+          state: sidecar?.state ?? 'missing',
+        },
       };
     }),
   }));
@@ -108,7 +115,13 @@ export function formatStatus(status: MeshStatus): string {
     }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) lines.push(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const r of rows)
+    lines.push(
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   if (status.components.length > 0) {
     lines.push('');
     lines.push(

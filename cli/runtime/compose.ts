@@ -52,9 +52,13 @@ export async function runCompose(run: ComposeRun, args: readonly string[]): Prom
   if (result.isCanceled) throw new MeshdevError('EINTERRUPTED', 'interrupted', { exitCode: 130 });
   if (result.exitCode !== 0) {
     const output = String(result.all ?? '').trim();
-    throw new MeshdevError('ECOMPOSEFAILED', `docker compose ${args[0] ?? ''} failed (exit ${result.exitCode}):\n${output}`, {
-      fix: explainComposeFailure(output),
-    });
+    throw new MeshdevError(
+      'ECOMPOSEFAILED',
+      `docker compose ${args[0] ?? ''} failed (exit ${result.exitCode}):\n${output}`,
+      {
+        fix: explainComposeFailure(output),
+      },
+    );
   }
   return String(result.all ?? '');
 }

@@ -93,12 +93,33 @@ export async function sweepProject(docker: Docker, project: string, volumes: boo
   const found = await findProjectResources(docker, project);
   const filter = { label: [`${LABELS.composeProject}=${project}`] };
   const containers = await docker.listContainers({ all: true, filters: filter });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
   const networks = await docker.listNetworks({ filters: filter });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
   if (volumes) {
     const vols = (await docker.listVolumes({ filters: filter })).Volumes ?? [];
-    await Promise.all(vols.map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+    await Promise.all(
+      vols.map((v) =>
+        docker
+          .getVolume(v.Name)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
   }
   return found;
 }

@@ -28,15 +28,20 @@ export interface EndpointView {
 
 export type BalancerName = 'round-robin' | 'random' | 'weighted' | 'least-request' | 'peak-ewma';
 
+/**
+ * `now` parameters (here and in the other policy modules) are optional: a caller that has just read
+ * the clock (the data path does, to time requests) passes the reading and saves a second
+ * `performance.now()` (~60 ns); without it the policy reads its injected clock.
+ */
 export interface Balancer {
   readonly name: BalancerName;
   /**
    * Picks one of `candidates` (never called with an empty list). Endpoints whose id is in
    * `avoid` (already tried by this request) are skipped unless nothing else is left.
    */
-  pick(candidates: readonly EndpointView[], avoid?: ReadonlySet<string>): EndpointView;
+  pick(candidates: readonly EndpointView[], avoid?: ReadonlySet<string>, now?: number): EndpointView;
   /** A request to `endpointId` finished after `latencyMs` (latency-aware policies learn from it). */
-  observe(endpointId: string, latencyMs: number): void;
+  observe(endpointId: string, latencyMs: number, now?: number): void;
   /** Current latency estimate for the admin API, when the policy keeps one. */
   estimateMs(endpointId: string): number | undefined;
   /** Forget endpoints that are gone. */

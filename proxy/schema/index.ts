@@ -7,3 +7,4 @@
 export * from './topology.js';
 export * from './bootstrap.js';
 export * from './issues.js';
+export * from './config.js';

@@ -21,7 +21,10 @@ const Port = z.number().int().min(1).max(65535);
 const HostPort = z.number().int().min(1).max(65535);
 
 const EnvMap = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.union([z.string(), z.number(), z.boolean()]))
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'),
+    z.union([z.string(), z.number(), z.boolean()]),
+  )
   .default({});
 
 export const BuildSpec = z.union([
@@ -144,7 +147,11 @@ export const Topology = z
             message: `unknown service "${target}"; known services: ${[...names].join(', ')}`,
           });
         } else if (target === name) {
-          ctx.addIssue({ code: 'custom', path: ['services', name, 'upstreams', i], message: 'a service cannot call itself' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', name, 'upstreams', i],
+            message: 'a service cannot call itself',
+          });
         }
       });
     }
@@ -156,7 +163,11 @@ export const Topology = z
     for (const [key, port] of ports) {
       const other = seen.get(port);
       if (other !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['ports', key], message: `port ${port} is already used by ports.${other}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ports', key],
+          message: `port ${port} is already used by ports.${other}`,
+        });
       }
       seen.set(port, key);
     }

@@ -104,7 +104,9 @@ describe('the demo mesh', () => {
       const body = (await res.json()) as { servedBy: Record<string, string>; products: unknown[] };
       expect(body.products.length).toBeGreaterThan(0);
       // ingress -> gateway sidecar -> gateway -> catalog sidecar -> catalog -> pricing/inventory sidecars
-      expect(Object.keys(body.servedBy)).toEqual(expect.arrayContaining(['gateway', 'catalog', 'pricing', 'inventory']));
+      expect(Object.keys(body.servedBy)).toEqual(
+        expect.arrayContaining(['gateway', 'catalog', 'pricing', 'inventory']),
+      );
       expect(DEMO_INSTANCES.gateway).toContain(body.servedBy.gateway);
       expect(DEMO_INSTANCES.pricing).toContain(body.servedBy.pricing);
       seenCatalog.add(body.servedBy.catalog!);
@@ -115,12 +117,15 @@ describe('the demo mesh', () => {
 
   it('has every instance registered and passing in Consul', async () => {
     for (const [service, ids] of Object.entries(DEMO_INSTANCES)) {
-      const entries = await getJson<Array<{ Service: { ID: string; Meta: Record<string, string> }; Checks: Array<{ Status: string }> }>>(
-        `${CONSUL}/v1/health/service/${service}`,
-      );
+      const entries = await getJson<
+        Array<{ Service: { ID: string; Meta: Record<string, string> }; Checks: Array<{ Status: string }> }>
+      >(`${CONSUL}/v1/health/service/${service}`);
       expect(entries.map((e) => e.Service.ID).sort()).toEqual([...ids].sort());
       for (const e of entries) {
-        expect(e.Checks.every((c) => c.Status === 'passing'), `${e.Service.ID} passing`).toBe(true);
+        expect(
+          e.Checks.every((c) => c.Status === 'passing'),
+          `${e.Service.ID} passing`,
+        ).toBe(true);
         expect(e.Service.Meta.metrics_port).toBe('15000');
       }
     }
@@ -130,11 +135,14 @@ describe('the demo mesh', () => {
     const expected = [...Object.values(DEMO_INSTANCES).flat(), 'ingress'].sort();
     await eventually(
       async () => {
-        const t = await getJson<{ data: { activeTargets: Array<{ labels: Record<string, string>; health: string; scrapePool: string }> } }>(
-          `${PROMETHEUS}/api/v1/targets?state=active`,
-        );
+        const t = await getJson<{
+          data: { activeTargets: Array<{ labels: Record<string, string>; health: string; scrapePool: string }> };
+        }>(`${PROMETHEUS}/api/v1/targets?state=active`);
         const sidecars = t.data.activeTargets.filter((x) => x.scrapePool === 'meshdev');
-        const up = sidecars.filter((x) => x.health === 'up').map((x) => x.labels.instance!).sort();
+        const up = sidecars
+          .filter((x) => x.health === 'up')
+          .map((x) => x.labels.instance!)
+          .sort();
         return JSON.stringify(up) === JSON.stringify(expected);
       },
       60_000,
@@ -147,7 +155,10 @@ describe('the demo mesh', () => {
     expect(r.exitCode).toBe(0);
     const status = JSON.parse(r.stdout) as {
       name: string;
-      services: Array<{ name: string; instances: Array<{ id: string; version: string; container: string; state: string; health: string }> }>;
+      services: Array<{
+        name: string;
+        instances: Array<{ id: string; version: string; container: string; state: string; health: string }>;
+      }>;
       endpoints: Record<string, string | null>;
     };
     expect(status.name).toBe('shop');
@@ -157,7 +168,11 @@ describe('the demo mesh', () => {
       expect(i).toMatchObject({ state: 'running', health: 'passing' });
       expect(i.container).toBe(`${PROJECT}-${i.id}`);
     }
-    expect(status.services.find((s) => s.name === 'pricing')!.instances.map((i) => i.version)).toEqual(['v1', 'v1', 'v2']);
+    expect(status.services.find((s) => s.name === 'pricing')!.instances.map((i) => i.version)).toEqual([
+      'v1',
+      'v1',
+      'v2',
+    ]);
     expect(status.endpoints).toMatchObject({ ingress: INGRESS, consul: CONSUL, prometheus: PROMETHEUS });
   });
 

@@ -23,7 +23,9 @@ describe('rendered compose file', () => {
     const file = join(dir, 'compose.yaml');
     await writeFile(file, yaml);
     for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
-    const r = await execa('docker', ['compose', '-p', 'meshdev-shop', '-f', file, 'config', '--format', 'json'], { reject: false });
+    const r = await execa('docker', ['compose', '-p', 'meshdev-shop', '-f', file, 'config', '--format', 'json'], {
+      reject: false,
+    });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     const normalized = JSON.parse(r.stdout) as {

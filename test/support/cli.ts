@@ -13,7 +13,10 @@ export interface CliResult {
 }
 
 /** Runs the built `meshdev` CLI as a user would (a real process, real Docker underneath). */
-export async function meshdev(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function meshdev(
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const r = await execa('node', [CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     reject: false,
@@ -25,5 +28,10 @@ export async function meshdev(args: readonly string[], options: { cwd?: string; 
 }
 
 export function spawnMeshdev(args: readonly string[], options: { cwd?: string } = {}): ResultPromise {
-  return execa('node', [CLI, ...args], { cwd: options.cwd ?? REPO_ROOT, reject: false, stdin: 'ignore', env: { NO_COLOR: '1' } });
+  return execa('node', [CLI, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    reject: false,
+    stdin: 'ignore',
+    env: { NO_COLOR: '1' },
+  });
 }

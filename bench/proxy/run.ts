@@ -1,0 +1,284 @@
+/**
+ * Proxy benchmark: one run, one table, ratios against references measured in the same run.
+ *
+ *   npx vite-node bench/proxy/run.ts            (the lead's `npm run bench:proxy`)
+ *
+ * Same backend for every target; proxies pinned to core 0, backend and load generator to core 1
+ * (taskset). Targets: direct to the backend, meshdev (standalone, all features on: balancer,
+ * retries, outlier detection, circuit breaker, metrics, traceparent, 1% access log), node-http-proxy
+ * with a keep-alive agent, and nginx and haproxy when installed.
+ *
+ * Env: BENCH_SECONDS (throughput run per target, default 10), BENCH_LATENCY_SECONDS (fixed-rate run,
+ * default 10), BENCH_RATE (default 1000), BENCH_CONNECTIONS (default 50), BENCH_SOAK_SECONDS (e.g. 300:
+ * also soak meshdev at the fixed rate and report RSS growth), BENCH_ACCESS_LOG_SAMPLE (default 0.01).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import type { LatencyStats } from './stats.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
+const ACCESS_LOG_SAMPLE = process.env.BENCH_ACCESS_LOG_SAMPLE ?? '0.01';
+const PROXY_CORE = '0';
+const LOAD_CORE = os.cpus().length > 1 ? '1' : '0';
+
+const children: ChildProcess[] = [];
+const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+
+function pinned(core: string, cmd: string, args: string[]): ChildProcess {
+  const child = hasTaskset
+    ? spawn('taskset', ['-c', core, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return child;
+}
+
+function which(bin: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string): Promise<void> {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${stderr}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not listen on ${port}: ${stderr}`);
+}
+
+function run(core: string, cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = pinned(core, cmd, args);
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err}`)),
+    );
+  });
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m === null ? NaN : Number(m[1]) / 1024;
+}
+
+interface Target {
+  name: string;
+  port: number;
+  pid?: number;
+}
+
+const autocannon = path.resolve('node_modules/autocannon/autocannon.js');
+
+async function throughput(t: Target): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+  const url = `http://127.0.0.1:${t.port}/`;
+  await run(LOAD_CORE, process.execPath, [autocannon, '-c', String(CONNECTIONS), '-d', '2', '--json', url]); // warm-up
+  const out = await run(LOAD_CORE, process.execPath, [
+    autocannon,
+    '-c',
+    String(CONNECTIONS),
+    '-d',
+    String(SECONDS),
+    '--json',
+    url,
+  ]);
+  const j = JSON.parse(out.trim().split('\n').pop()!) as {
+    requests: { average: number };
+    latency: { p50: number; p99: number };
+    errors: number;
+    non2xx: number;
+  };
+  return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99, errors: j.errors + j.non2xx };
+}
+
+async function fixedRate(
+  roles: string,
+  t: Target,
+  seconds: number,
+): Promise<LatencyStats & { errors: number; rssMb: number }> {
+  let peak = 0;
+  const sampler =
+    t.pid === undefined
+      ? undefined
+      : setInterval(() => void rssMb(t.pid!).then((v) => (peak = Math.max(peak, v))), 500);
+  const out = await run(LOAD_CORE, process.execPath, [
+    roles,
+    'fixed-rate',
+    `http://127.0.0.1:${t.port}/`,
+    String(RATE),
+    String(seconds),
+  ]);
+  if (sampler !== undefined) clearInterval(sampler);
+  return { ...(JSON.parse(out.trim()) as LatencyStats & { errors: number }), rssMb: peak };
+}
+
+const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+
+async function main(): Promise<void> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'meshdev-bench-'));
+  const roles = path.join(tmp, 'roles.mjs');
+  await build({
+    entryPoints: [path.resolve('bench/proxy/roles.ts')],
+    outfile: roles,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+
+  const backendPort = await freePort();
+  const backend = pinned(LOAD_CORE, process.execPath, [roles, 'backend', String(backendPort)]);
+  await waitForPort(backendPort, backend, 'backend');
+
+  const targets: Target[] = [{ name: 'direct (no proxy)', port: backendPort }];
+  const start = async (name: string, args: string[]) => {
+    const port = await freePort();
+    const child = pinned(PROXY_CORE, process.execPath, [
+      roles,
+      args[0]!,
+      String(port),
+      String(backendPort),
+      ...args.slice(1),
+    ]);
+    await waitForPort(port, child, name);
+    targets.push({ name, port, pid: child.pid });
+  };
+  await start('meshdev', ['meshdev', ACCESS_LOG_SAMPLE]);
+  await start('node-http-proxy', ['http-proxy']);
+
+  const nginx = which('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : undefined);
+  if (nginx !== undefined) {
+    const port = await freePort();
+    const conf = path.join(tmp, 'nginx.conf');
+    await writeFile(
+      conf,
+      `worker_processes 1; pid ${tmp}/nginx.pid; error_log ${tmp}/nginx-error.log; daemon off;
+events { worker_connections 4096; }
+http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path ${tmp}/nginx-proxy;
+  fastcgi_temp_path ${tmp}/nginx-fcgi; uwsgi_temp_path ${tmp}/nginx-uwsgi; scgi_temp_path ${tmp}/nginx-scgi;
+  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+`,
+    );
+    const child = pinned(PROXY_CORE, nginx, ['-p', tmp, '-c', conf, '-e', `${tmp}/nginx-error.log`]);
+    await waitForPort(port, child, 'nginx');
+    targets.push({ name: 'nginx', port, pid: child.pid });
+  }
+  const haproxy = which('haproxy') ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : undefined);
+  if (haproxy !== undefined) {
+    const port = await freePort();
+    const cfg = path.join(tmp, 'haproxy.cfg');
+    await writeFile(
+      cfg,
+      `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\n  option http-keep-alive\nfrontend f\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  http-reuse always\n  server s1 127.0.0.1:${backendPort}\n`,
+    );
+    const child = pinned(PROXY_CORE, haproxy, ['-f', cfg, '-db']);
+    await waitForPort(port, child, 'haproxy');
+    targets.push({ name: 'haproxy', port, pid: child.pid });
+  }
+
+  process.stderr.write(
+    `targets: ${targets.map((t) => t.name).join(', ')}; ${SECONDS}s throughput + ${LATENCY_SECONDS}s at ${RATE} rps each\n`,
+  );
+  const results = new Map<
+    string,
+    { tp: Awaited<ReturnType<typeof throughput>>; lat: Awaited<ReturnType<typeof fixedRate>> }
+  >();
+  for (const t of targets) {
+    process.stderr.write(`  ${t.name}...\n`);
+    const tp = await throughput(t);
+    const lat = await fixedRate(roles, t, LATENCY_SECONDS);
+    results.set(t.name, { tp, lat });
+  }
+
+  const ref = results.get('node-http-proxy')!.tp.rps;
+  const direct = results.get('direct (no proxy)')!.lat;
+  const lines: string[] = [];
+  lines.push(
+    `Proxy benchmark (${new Date().toISOString()}, ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${hasTaskset ? `proxy on core ${PROXY_CORE}, backend + load on core ${LOAD_CORE}` : 'no taskset: unpinned'})`,
+  );
+  lines.push('');
+  lines.push(
+    `Throughput: autocannon -c ${CONNECTIONS}, ${SECONDS} s. Latency: open-loop ${RATE} rps for ${LATENCY_SECONDS} s, coordinated-omission corrected (measured from when each request was due).`,
+  );
+  lines.push('');
+  lines.push(
+    '| target | req/s | vs node-http-proxy | p50 ms @1000rps | p99 ms @1000rps | added p50 ms | added p99 ms | RSS MB | errors |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const t of targets) {
+    const r = results.get(t.name)!;
+    const isDirect = t.name.startsWith('direct');
+    lines.push(
+      `| ${t.name} | ${Math.round(r.tp.rps)} | ${fmt(r.tp.rps / ref)}x | ${fmt(r.lat.p50, 3)} | ${fmt(r.lat.p99, 3)} | ${isDirect ? '-' : fmt(r.lat.p50 - direct.p50, 3)} | ${isDirect ? '-' : fmt(r.lat.p99 - direct.p99, 3)} | ${t.pid === undefined ? '-' : fmt(r.lat.rssMb, 1)} | ${r.tp.errors + r.lat.errors} |`,
+    );
+  }
+  const m = results.get('meshdev')!;
+  lines.push('');
+  lines.push(
+    `Targets: throughput >= 2x node-http-proxy: ${m.tp.rps / ref >= 2 ? 'PASS' : 'FAIL'} (${fmt(m.tp.rps / ref)}x); ` +
+      `added p50 <= 0.3 ms: ${m.lat.p50 - direct.p50 <= 0.3 ? 'PASS' : 'FAIL'}; added p99 <= 1 ms: ${m.lat.p99 - direct.p99 <= 1 ? 'PASS' : 'FAIL'}; ` +
+      `RSS <= 50 MB: ${m.lat.rssMb <= 50 ? 'PASS' : 'FAIL'} (${fmt(m.lat.rssMb, 1)} MB)`,
+  );
+
+  if (SOAK_SECONDS > 0) {
+    const t = targets.find((x) => x.name === 'meshdev')!;
+    const chunk = Math.min(30, SOAK_SECONDS);
+    const samples: number[] = [];
+    for (let elapsed = 0; elapsed < SOAK_SECONDS; elapsed += chunk) {
+      await fixedRate(roles, t, chunk);
+      samples.push(await rssMb(t.pid!));
+    }
+    const first = samples[0]!;
+    const last = samples[samples.length - 1]!;
+    const growth = last - first;
+    lines.push('');
+    lines.push(
+      `Soak: meshdev at ${RATE} rps for ${SOAK_SECONDS} s, RSS after each ${chunk} s: ${samples.map((s) => fmt(s, 1)).join(', ')} MB`,
+    );
+    lines.push(`No growth (last - first <= 5 MB): ${growth <= 5 ? 'PASS' : 'FAIL'} (${fmt(growth, 1)} MB)`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  await rm(tmp, { recursive: true, force: true });
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+}

@@ -1,0 +1,264 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import Docker from 'dockerode';
+import { dockerUnreachable, MeshdevError } from '../errors.js';
+import { PACKAGE_ROOT, VERSION } from '../version.js';
+import { systemDebianMirror } from '../doctor/apt.js';
+import { buildDebianBase } from './debian-base.js';
+import { decideImageSource } from './decide.js';
+import type { AirgapMode } from './decide.js';
+import { buildImage, inspectImage, pullImage } from './engine.js';
+import { withImagesLock } from './lock.js';
+import {
+  DEBIAN_BASE_IMAGE,
+  DEBIAN_BASE_SUITE,
+  LOCAL_DOCKERFILES,
+  LOCAL_IMAGES,
+  RECIPE_LABEL,
+  recipeHash,
+  RUNTIME_DOCKERFILE,
+  runtimeTag,
+  upstreamRef,
+} from './refs.js';
+import type { InfraRole } from './refs.js';
+
+export type { AirgapMode } from './decide.js';
+
+export interface EnsureImagesOptions {
+  readonly airgap: AirgapMode;
+  readonly grafana: boolean;
+  readonly onProgress: (line: string) => void;
+  /** Defaults to the engine from DOCKER_HOST / the local socket. */
+  readonly docker?: Docker;
+  /** Defaults to process.env (image overrides MESHDEV_*_IMAGE). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export type ImageOrigin = 'present' | 'pulled' | 'built' | 'omitted';
+
+export interface ResolvedImage {
+  readonly role: InfraRole | 'runtime';
+  readonly image: string | undefined;
+  readonly origin: ImageOrigin;
+  readonly seconds: number;
+}
+
+export interface ResolvedImages {
+  readonly runtime: string;
+  readonly consul: string;
+  readonly prometheus: string;
+  readonly grafana?: string;
+  /** True when local equivalents are used (forced, or because no registry answered). */
+  readonly airgap: boolean;
+  /** Things the user should know: air-gapped mode switched on, Grafana left out. */
+  readonly notices: string[];
+  readonly details: ResolvedImage[];
+}
+
+export const DOCKERFILES_DIR = resolve(PACKAGE_ROOT, 'compose', 'images');
+export const RUNTIME_BUNDLE = resolve(PACKAGE_ROOT, 'dist', 'runtime', 'meshdev-runtime.mjs');
+
+function readRuntimeBundle(): Buffer {
+  try {
+    return readFileSync(RUNTIME_BUNDLE);
+  } catch (err) {
+    throw new MeshdevError('ENOBUNDLE', `The runtime bundle ${RUNTIME_BUNDLE} is missing.`, {
+      fix: 'Run `npm run build` in the meshdev package (npm ci does it through `prepare`).',
+      cause: err,
+    });
+  }
+}
+
+const readDockerfile = (name: string): string => readFileSync(resolve(DOCKERFILES_DIR, name), 'utf8');
+
+/** The runtime image tag for a given node image (no engine needed). */
+export function runtimeImageFor(nodeImage: string): string {
+  return runtimeTag(VERSION, readRuntimeBundle(), readDockerfile(RUNTIME_DOCKERFILE), nodeImage);
+}
+
+/**
+ * The images `up` would use, without asking the engine (for `meshdev compose`): pinned upstream
+ * images (or env overrides), or the local equivalents in air-gapped mode.
+ */
+export function plannedImages(options: {
+  readonly airgap: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}): { runtime: string; consul: string; prometheus: string; grafana?: string } {
+  const env = options.env ?? process.env;
+  if (options.airgap) {
+    return {
+      runtime: runtimeImageFor(LOCAL_IMAGES.node),
+      consul: LOCAL_IMAGES.consul,
+      prometheus: LOCAL_IMAGES.prometheus,
+    };
+  }
+  return {
+    runtime: runtimeImageFor(upstreamRef('node', env).image),
+    consul: upstreamRef('consul', env).image,
+    prometheus: upstreamRef('prometheus', env).image,
+    grafana: upstreamRef('grafana', env).image,
+  };
+}
+
+/**
+ * Makes every image of a mesh present locally, pulling or building what is missing, and says
+ * which images to run. Reuses what exists: a second call with nothing changed does no work.
+ */
+export async function ensureImages(options: EnsureImagesOptions): Promise<ResolvedImages> {
+  return withImagesLock(options.onProgress, () => ensureImagesLocked(options));
+}
+
+async function ensureImagesLocked(options: EnsureImagesOptions): Promise<ResolvedImages> {
+  const docker = options.docker ?? new Docker();
+  const env = options.env ?? process.env;
+  const progress = options.onProgress;
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw dockerUnreachable(err);
+  }
+
+  const notices: string[] = [];
+  const details: ResolvedImage[] = [];
+  let registryDown = false;
+  let usedLocal = options.airgap === true;
+  // Air-gapped builds fetch from the mirror this machine already uses (never a hard-coded one).
+  const mirror = await systemDebianMirror();
+
+  const ensureBase = async (): Promise<void> => {
+    if ((await inspectImage(docker, DEBIAN_BASE_IMAGE)) !== undefined) return;
+    const started = Date.now();
+    await buildDebianBase({ tag: DEBIAN_BASE_IMAGE, suite: DEBIAN_BASE_SUITE, mirror, onProgress: progress });
+    progress(`built ${DEBIAN_BASE_IMAGE} in ${seconds(started)} s`);
+  };
+
+  const resolveRole = async (role: InfraRole): Promise<string | undefined> => {
+    const started = Date.now();
+    const upstream = upstreamRef(role, env);
+    const upstreamPresent = (await inspectImage(docker, upstream.image)) !== undefined;
+    const recipe = role === 'grafana' ? undefined : localRecipe(role);
+    const localImage = role === 'grafana' ? undefined : LOCAL_IMAGES[role];
+    const localCurrent =
+      localImage !== undefined && recipe !== undefined
+        ? (await inspectImage(docker, localImage))?.labels[RECIPE_LABEL] === recipe.hash
+        : false;
+
+    for (;;) {
+      const source = decideImageSource({
+        role,
+        mode: options.airgap,
+        upstreamPresent,
+        upstreamOverridden: upstream.overridden,
+        localCurrent,
+        registryDown,
+      });
+      const record = (image: string | undefined, origin: ImageOrigin): string | undefined => {
+        details.push({ role, image, origin, seconds: seconds(started) });
+        return image;
+      };
+      switch (source) {
+        case 'use-upstream':
+          return record(upstream.image, 'present');
+        case 'use-local':
+          usedLocal = true;
+          return record(localImage, 'present');
+        case 'omit':
+          notices.push(
+            `Grafana is left out: its image ${upstream.image} is not present and cannot be built from Debian packages ` +
+              `(load it with \`docker load\`, or run where a registry answers).`,
+          );
+          return record(undefined, 'omitted');
+        case 'build-local': {
+          usedLocal = true;
+          await ensureBase();
+          progress(`building ${localImage!} from Debian packages`);
+          await buildImage(
+            docker,
+            {
+              context: DOCKERFILES_DIR,
+              src: [LOCAL_DOCKERFILES[role as Exclude<InfraRole, 'grafana'>]],
+              dockerfile: LOCAL_DOCKERFILES[role as Exclude<InfraRole, 'grafana'>],
+              tag: localImage!,
+              buildArgs: recipe!.buildArgs,
+              labels: { [RECIPE_LABEL]: recipe!.hash },
+            },
+            progress,
+          );
+          progress(`built ${localImage!} in ${seconds(started)} s`);
+          return record(localImage, 'built');
+        }
+        case 'pull-upstream':
+          try {
+            progress(`pulling ${upstream.image}`);
+            await pullImage(docker, upstream.image, { onProgress: progress });
+            return record(upstream.image, 'pulled');
+          } catch (err) {
+            const reason = (err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)).trim();
+            if (options.airgap === false) {
+              throw new MeshdevError('EPULL', `Cannot pull ${upstream.image}: ${reason}`, {
+                fix: 'Run `meshdev images --airgap` to build local images from Debian packages (no registry needed).',
+                cause: err,
+              });
+            }
+            registryDown = true;
+            notices.push(
+              `No registry answered (pulling ${upstream.image} failed after ${seconds(started)} s: ${reason}): ` +
+                `switching to air-gapped mode, building local images from Debian packages.`,
+            );
+            progress(notices[notices.length - 1]!);
+            continue;
+          }
+      }
+    }
+  };
+
+  const localRecipe = (role: Exclude<InfraRole, 'grafana'>): { hash: string; buildArgs: Record<string, string> } => {
+    // Every recipe gets the mirror: those fetching from another suite (bullseye) need it.
+    const buildArgs: Record<string, string> = { BASE_IMAGE: DEBIAN_BASE_IMAGE, DEBIAN_MIRROR: mirror };
+    const dockerfile = readDockerfile(LOCAL_DOCKERFILES[role]);
+    return { hash: recipeHash(dockerfile, buildArgs), buildArgs };
+  };
+
+  const bundle = readRuntimeBundle();
+  const node = (await resolveRole('node'))!;
+  const consul = (await resolveRole('consul'))!;
+  const prometheus = (await resolveRole('prometheus'))!;
+  const grafana = options.grafana ? await resolveRole('grafana') : undefined;
+
+  const started = Date.now();
+  const runtimeDockerfile = readDockerfile(RUNTIME_DOCKERFILE);
+  const runtime = runtimeTag(VERSION, bundle, runtimeDockerfile, node);
+  if ((await inspectImage(docker, runtime)) === undefined) {
+    progress(`building ${runtime} FROM ${node}`);
+    await buildImage(
+      docker,
+      {
+        context: PACKAGE_ROOT,
+        src: ['compose/images/runtime.Dockerfile', 'dist/runtime'],
+        dockerfile: 'compose/images/runtime.Dockerfile',
+        tag: runtime,
+        buildArgs: { NODE_IMAGE: node },
+        labels: { [RECIPE_LABEL]: runtime.split(':')[1]! },
+      },
+      progress,
+    );
+    progress(`built ${runtime} in ${seconds(started)} s`);
+    details.push({ role: 'runtime', image: runtime, origin: 'built', seconds: seconds(started) });
+  } else {
+    details.push({ role: 'runtime', image: runtime, origin: 'present', seconds: seconds(started) });
+  }
+
+  return {
+    runtime,
+    consul,
+    prometheus,
+    ...(grafana === undefined ? {} : { grafana }),
+    airgap: usedLocal || registryDown,
+    notices,
+    details,
+  };
+}
+
+function seconds(since: number): number {
+  return Math.round((Date.now() - since) / 100) / 10;
+}

@@ -1,0 +1,56 @@
+import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lockIsStale, withImagesLock } from './lock.js';
+
+describe('lockIsStale', () => {
+  it('takes over only from a dead or unknown owner', () => {
+    expect(lockIsStale(123, true)).toBe(false);
+    expect(lockIsStale(123, false)).toBe(true);
+    expect(lockIsStale(undefined, false)).toBe(true);
+  });
+});
+
+describe('withImagesLock', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'meshdev-lock-test-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs holders one after the other and releases the lock', async () => {
+    const lock = join(dir, 'lock');
+    const events: string[] = [];
+    const holder = (name: string) => async () => {
+      events.push(`${name} in`);
+      await new Promise((r) => setTimeout(r, 100));
+      events.push(`${name} out`);
+      return name;
+    };
+    const waits: string[] = [];
+    const results = await Promise.all([
+      withImagesLock(() => {}, holder('a'), lock),
+      withImagesLock((l) => waits.push(l), holder('b'), lock),
+    ]);
+    expect(results).toEqual(['a', 'b']);
+    expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
+    expect(waits[0]).toContain(`pid ${process.pid}`);
+  });
+
+  it('takes over a lock left by a dead process', async () => {
+    const lock = join(dir, 'lock');
+    await mkdir(lock);
+    await writeFile(join(lock, 'pid'), '999999999');
+    await expect(
+      withImagesLock(
+        () => {},
+        async () => 'ran',
+        lock,
+        5_000,
+      ),
+    ).resolves.toBe('ran');
+  });
+});

@@ -1,0 +1,657 @@
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Dispatcher } from 'undici';
+import type { Clock, Rng } from '../policy/types.js';
+import type { Endpoint, SubsetPolicy, Upstream } from '../upstream.js';
+import { decideRetry } from '../policy/retry.js';
+import type { AttemptOutcome } from '../policy/retry.js';
+import { outlierResultOf } from '../policy/outlier-detector.js';
+import { selectVersion } from '../policy/routing.js';
+import type { Direction, RouteStats } from '../metrics.js';
+import type { Logger } from '../log.js';
+import { forwardableHeaders, upgradeHeaders } from './headers.js';
+import { continueTrace } from './trace.js';
+
+/**
+ * The HTTP data path of one listener: every request is forwarded to an endpoint of one upstream,
+ * with routing, circuit breaking, retries (different endpoint each try, backoff with jitter, retry
+ * budget, never resending a request that may have reached the upstream unless it is idempotent),
+ * per-try and overall timeouts, and outlier reporting. Bodies stream both ways with backpressure.
+ */
+
+export interface ForwarderOptions {
+  upstream: Upstream;
+  direction: Direction;
+  stats: RouteStats;
+  /** Keep-alive pool for requests with a body, Expect or Upgrade (node:http). */
+  agent: http.Agent;
+  /** Keep-alive pools for bodyless requests (undici: a faster client for the common case). */
+  dispatcher: Dispatcher;
+  log: Logger;
+  clock: Clock;
+  rng: Rng;
+  /** Adds `x-meshdev-endpoint` to responses (off in production: it leaks instance ids). */
+  exposeEndpoint?: boolean;
+}
+
+/** Headers the forwarder sets itself (dropped from the incoming copy). */
+const REPLACED = new Set(['traceparent', 'x-request-id']);
+
+const enum Phase {
+  Waiting, // for a circuit-breaker slot or a retry backoff
+  Trying,
+  Streaming, // response headers sent, body flowing
+  Done,
+}
+
+class TimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+}
+
+export class HttpForwarder {
+  constructor(readonly opts: ForwarderOptions) {}
+
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    new Exchange(this.opts, req, res).start();
+  };
+
+  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    forwardUpgrade(this.opts, req, socket, head);
+  };
+}
+
+class Exchange {
+  private readonly startedAt: number;
+  private phase = Phase.Waiting;
+  private attempts = 0;
+  private tried: Set<string> | undefined;
+  private version: string | undefined;
+  private policy!: SubsetPolicy;
+  private requestId = '';
+  private traceId = '';
+  private headers!: string[];
+  private readonly hasBody: boolean;
+  private readonly expectContinue: boolean;
+  private bodyStarted = false;
+  private holdsSlot = false;
+  /** The current try was granted by the retry budget (give it back when the try ends). */
+  private isRetry = false;
+  private overallTimer: NodeJS.Timeout | undefined;
+  private tryTimer: NodeJS.Timeout | undefined;
+  private backoffTimer: NodeJS.Timeout | undefined;
+  private ureq: ClientRequest | undefined;
+  private utry: UndiciTry | undefined;
+  private endpoint: Endpoint | undefined;
+  private tryStartedAt = 0;
+  private tryActive = false;
+  private sent = false;
+  private status = 0;
+  private reason: string | undefined;
+  private upstreamMs = -1;
+
+  constructor(
+    private readonly o: ForwarderOptions,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    this.startedAt = o.clock.now();
+    const h = req.headers;
+    this.hasBody =
+      h['content-length'] !== undefined ? h['content-length'] !== '0' : h['transfer-encoding'] !== undefined;
+    this.expectContinue = h.expect !== undefined && h.expect.toLowerCase() === '100-continue';
+  }
+
+  start(): void {
+    const up = this.o.upstream;
+    const trace = continueTrace(this.req.headers.traceparent as string | undefined);
+    this.traceId = trace.traceId;
+    const rid = this.req.headers['x-request-id'];
+    this.requestId = typeof rid === 'string' && rid.length > 0 && rid.length <= 128 ? rid : trace.traceId;
+    this.headers = forwardableHeaders(this.req.rawHeaders, REPLACED, [
+      'traceparent',
+      trace.traceparent,
+      'x-request-id',
+      this.requestId,
+    ]);
+    this.version = selectVersion(up.routes, { path: this.req.url ?? '/', headers: this.req.headers }, this.o.rng);
+    this.policy = up.policyFor(this.version);
+    this.res.on('close', this.onClientClose);
+    this.res.on('finish', this.onFinish);
+    this.overallTimer = setTimeout(this.onOverallTimeout, this.policy.retry.timeoutMs);
+    up.retryBudget.requestStarted();
+    if (up.acquire(this.onSlot) === 'max-pending') {
+      up.stats.circuitRejections.inc();
+      const cb = this.policy.resilience.circuitBreaker;
+      this.respondLocal(
+        503,
+        `circuit-open: ${up.breaker.active} requests in flight to ${up.name} (max ${cb.maxConcurrent}) and ${up.breaker.pending} waiting (max ${cb.maxPending})`,
+      );
+    }
+  }
+
+  private onSlot = (): void => {
+    this.holdsSlot = true;
+    if (this.phase === Phase.Done) {
+      this.releaseSlot();
+      return;
+    }
+    this.tryOnce();
+  };
+
+  private releaseSlot(): void {
+    if (this.holdsSlot) {
+      this.holdsSlot = false;
+      this.o.upstream.release();
+    }
+  }
+
+  private tryOnce(): void {
+    const up = this.o.upstream;
+    const candidates = up.candidates(this.version);
+    if (candidates.length === 0) {
+      up.stats.noEndpoint.inc();
+      this.respondLocal(
+        503,
+        `no-healthy-endpoint: no healthy instance of ${up.name}${this.version === undefined ? '' : ` (version ${this.version})`}`,
+      );
+      return;
+    }
+    const ep = up.balancer.pick(candidates, this.tried) as Endpoint;
+    (this.tried ??= new Set()).add(ep.id);
+    this.attempts++;
+    this.endpoint = ep;
+    ep.active++;
+    this.tryActive = true;
+    this.sent = false;
+    this.phase = Phase.Trying;
+    this.tryStartedAt = this.o.clock.now();
+    if (!this.hasBody && !this.expectContinue) {
+      this.dispatchUndici(ep);
+      this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
+      return;
+    }
+    const ureq = http.request({
+      agent: this.o.agent,
+      host: ep.host,
+      port: ep.port,
+      method: this.req.method,
+      path: this.req.url,
+      headers: this.headers,
+      setHost: false,
+    });
+    this.ureq = ureq;
+    ureq.on('response', this.onResponse);
+    ureq.on('error', this.onTryError);
+    ureq.on('socket', this.onSocket);
+    if (this.expectContinue) ureq.on('continue', this.onContinue);
+    this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
+  }
+
+  /** Bodyless requests (most of them) go through undici's dispatcher. */
+  private dispatchUndici(ep: Endpoint): void {
+    const t = new UndiciTry(this);
+    this.utry = t;
+    this.o.dispatcher.dispatch(
+      {
+        origin: ep.origin,
+        method: this.req.method as Dispatcher.HttpMethod,
+        path: this.req.url ?? '/',
+        headers: this.headers,
+        body: null,
+      },
+      t,
+    );
+  }
+
+  onUndiciConnect(): void {
+    if (this.phase === Phase.Trying) this.sent = true;
+  }
+
+  /** Returns false to pause the upstream body (never here: headers carry no data). */
+  onUndiciHeaders(t: UndiciTry, status: number, raw: Buffer[], statusMessage: string | undefined): void {
+    const strings: string[] = new Array(raw.length);
+    for (let i = 0; i < raw.length; i++) strings[i] = raw[i]!.toString('latin1');
+    const ep = this.endpoint!;
+    const latency = this.o.clock.now() - this.tryStartedAt;
+    const outcome: AttemptOutcome = { kind: 'response', status, reachedUpstream: true };
+    this.o.upstream.report(ep, outlierResultOf(outcome), latency);
+    if (status >= 500) {
+      const delay = this.retryDelay(outcome);
+      if (delay >= 0) {
+        t.abandon();
+        this.endTry();
+        this.retry(`status ${status} from ${ep.id}`, delay);
+        return;
+      }
+    }
+    if (this.tryTimer !== undefined) {
+      clearTimeout(this.tryTimer);
+      this.tryTimer = undefined;
+    }
+    this.phase = Phase.Streaming;
+    this.status = status;
+    this.upstreamMs = latency;
+    const headers = forwardableHeaders(strings);
+    if (this.o.exposeEndpoint) headers.push('x-meshdev-endpoint', ep.id);
+    try {
+      this.res.writeHead(status, statusMessage, headers);
+    } catch (err) {
+      t.abandon();
+      this.endTry();
+      this.phase = Phase.Trying;
+      this.respondLocal(502, `bad-upstream-response: ${(err as Error).message}`);
+    }
+  }
+
+  onUndiciData(t: UndiciTry, chunk: Buffer): boolean {
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', t.resumeUpstream);
+    return false;
+  }
+
+  onUndiciComplete(): void {
+    this.endTry();
+    this.res.end();
+  }
+
+  onUndiciError(err: Error & { code?: string }): void {
+    if (this.phase === Phase.Streaming) this.onUpstreamAborted();
+    else this.onTryError(err);
+  }
+
+  private onSocket = (socket: Socket): void => {
+    if (socket.connecting) socket.once('connect', this.onConnected);
+    else this.onConnected();
+  };
+
+  /** From here on, bytes of this request may reach the upstream. */
+  private onConnected = (): void => {
+    if (this.phase !== Phase.Trying) return;
+    this.sent = true;
+    if (this.hasBody && !this.expectContinue) this.startBody();
+  };
+
+  private onContinue = (): void => {
+    if (this.phase !== Phase.Trying) return;
+    this.res.writeContinue();
+    this.startBody();
+  };
+
+  private startBody(): void {
+    if (this.bodyStarted || this.ureq === undefined) return;
+    this.bodyStarted = true;
+    this.req.pipe(this.ureq);
+  }
+
+  private endTry(): void {
+    if (this.tryTimer !== undefined) {
+      clearTimeout(this.tryTimer);
+      this.tryTimer = undefined;
+    }
+    if (this.tryActive) {
+      this.tryActive = false;
+      this.endpoint!.active--;
+      if (this.isRetry) {
+        this.isRetry = false;
+        this.o.upstream.retryBudget.retryFinished();
+      }
+    }
+  }
+
+  private onResponse = (ures: IncomingMessage): void => {
+    if (this.phase !== Phase.Trying) {
+      ures.resume();
+      return;
+    }
+    const ep = this.endpoint!;
+    const latency = this.o.clock.now() - this.tryStartedAt;
+    const status = ures.statusCode ?? 502;
+    const outcome: AttemptOutcome = { kind: 'response', status, reachedUpstream: true };
+    this.o.upstream.report(ep, outlierResultOf(outcome), latency);
+    if (status >= 500) {
+      const delay = this.retryDelay(outcome);
+      if (delay >= 0) {
+        ures.resume();
+        this.endTry();
+        this.retry(`status ${status} from ${ep.id}`, delay);
+        return;
+      }
+    }
+    if (this.tryTimer !== undefined) {
+      clearTimeout(this.tryTimer);
+      this.tryTimer = undefined;
+    }
+    this.phase = Phase.Streaming;
+    this.status = status;
+    this.upstreamMs = latency;
+    const headers = forwardableHeaders(ures.rawHeaders);
+    if (this.o.exposeEndpoint) headers.push('x-meshdev-endpoint', ep.id);
+    try {
+      this.res.writeHead(status, ures.statusMessage, headers);
+    } catch (err) {
+      // Invalid header from upstream (should not happen with Node's parser), fail this request only.
+      ures.resume();
+      this.endTry();
+      this.respondLocal(502, `bad-upstream-response: ${(err as Error).message}`);
+      return;
+    }
+    ures.on('end', this.onUpstreamEnd);
+    ures.on('aborted', this.onUpstreamAborted);
+    ures.on('error', this.onUpstreamAborted);
+    ures.pipe(this.res);
+  };
+
+  private onUpstreamEnd = (): void => {
+    this.endTry();
+  };
+
+  /** The upstream reset mid-response: the client connection is aborted (it cannot be told otherwise). */
+  private onUpstreamAborted = (): void => {
+    if (this.phase !== Phase.Streaming) return;
+    this.utry?.abandon();
+    this.endTry();
+    this.o.upstream.stats.resets.inc();
+    this.reason = 'upstream-reset: connection reset during the response body';
+    this.finish();
+    this.res.destroy();
+  };
+
+  private onTryError = (err: Error & { code?: string }): void => {
+    if (this.phase === Phase.Streaming) {
+      this.onUpstreamAborted();
+      return;
+    }
+    if (this.phase !== Phase.Trying) return;
+    const ep = this.endpoint!;
+    const latency = this.o.clock.now() - this.tryStartedAt;
+    this.endTry();
+    const timeout = err instanceof TimeoutError;
+    const outcome: AttemptOutcome = timeout
+      ? { kind: 'per-try-timeout', reachedUpstream: this.sent }
+      : this.sent
+        ? { kind: 'reset', reachedUpstream: true }
+        : { kind: 'connect-failure', reachedUpstream: false };
+    this.o.upstream.report(ep, outlierResultOf(outcome), latency);
+    const what = timeout ? `per-try timeout (${this.policy.retry.perTryTimeoutMs} ms)` : (err.code ?? err.message);
+    const delay = this.retryDelay(outcome);
+    if (delay >= 0) {
+      this.retry(`${what} from ${ep.id}`, delay);
+      return;
+    }
+    if (timeout)
+      this.respondLocal(
+        504,
+        `upstream-timeout: ${ep.id} did not answer within ${this.policy.retry.perTryTimeoutMs} ms`,
+      );
+    else if (!this.sent) this.respondLocal(503, `upstream-connect-error: ${ep.id} (${ep.host}:${ep.port}): ${what}`);
+    else this.respondLocal(502, `upstream-reset: ${ep.id}: ${what}`);
+  };
+
+  private onTryTimeout = (): void => {
+    this.tryTimer = undefined;
+    if (this.utry !== undefined) {
+      this.utry.abandon();
+      this.onTryError(new TimeoutError('per-try timeout'));
+      return;
+    }
+    this.ureq?.destroy(new TimeoutError('per-try timeout'));
+  };
+
+  private onOverallTimeout = (): void => {
+    this.overallTimer = undefined;
+    if (this.phase === Phase.Streaming || this.phase === Phase.Done) return;
+    const ep = this.endpoint;
+    if (this.phase === Phase.Trying && ep !== undefined) {
+      this.o.upstream.report(ep, 'gateway-error', this.o.clock.now() - this.tryStartedAt);
+    }
+    this.endTry();
+    this.respondLocal(
+      504,
+      `upstream-timeout: no response within ${this.policy.retry.timeoutMs} ms (${this.attempts} tries)`,
+    );
+  };
+
+  /**
+   * Backoff before the next try, or -1 for no retry. A request whose body already started flowing
+   * cannot be sent again (it is streamed, not buffered), whatever the method.
+   */
+  private retryDelay(outcome: AttemptOutcome): number {
+    if (this.bodyStarted) return -1;
+    const up = this.o.upstream;
+    const decision = decideRetry(
+      this.policy.retry,
+      outcome,
+      {
+        method: this.req.method ?? 'GET',
+        attempts: this.attempts,
+        remainingMs: this.policy.retry.timeoutMs - (this.o.clock.now() - this.startedAt),
+      },
+      { rng: this.o.rng, budget: up.retryBudget },
+    );
+    if (decision.retry) return decision.delayMs;
+    if (decision.reason === 'budget-exhausted') up.stats.retryBudgetExhausted.inc();
+    return -1;
+  }
+
+  /** The budget granted this retry: it is held until the retry's try ends. */
+  private retry(why: string, delay: number): void {
+    this.o.upstream.stats.retries.inc();
+    this.isRetry = true;
+    this.reason = why;
+    this.phase = Phase.Waiting;
+    this.ureq?.destroy();
+    this.ureq = undefined;
+    this.utry?.abandon();
+    this.utry = undefined;
+    if (delay <= 0) this.tryOnceAsRetry();
+    else this.backoffTimer = setTimeout(this.tryOnceAsRetry, delay);
+  }
+
+  private tryOnceAsRetry = (): void => {
+    this.backoffTimer = undefined;
+    if (this.phase !== Phase.Waiting) return;
+    this.tryOnce();
+  };
+
+  private respondLocal(status: number, reason: string): void {
+    this.reason = reason;
+    if (this.phase === Phase.Done) return;
+    this.ureq?.destroy();
+    this.ureq = undefined;
+    this.utry?.abandon();
+    this.utry = undefined;
+    this.status = status;
+    const res = this.res;
+    if (res.headersSent || res.destroyed) {
+      this.finish();
+      res.destroy();
+      return;
+    }
+    this.phase = Phase.Streaming;
+    const body = `${reason}\n`;
+    res.writeHead(status, [
+      'content-type',
+      'text/plain; charset=utf-8',
+      'content-length',
+      String(Buffer.byteLength(body)),
+      'x-meshdev-reason',
+      reason.replace(/[^\x20-\x7e]/g, '?'),
+    ]);
+    res.end(body);
+  }
+
+  private onFinish = (): void => {
+    this.finish();
+  };
+
+  private onClientClose = (): void => {
+    if (this.phase === Phase.Done) return;
+    if (!this.res.writableFinished) {
+      // The client went away: abort the upstream request too.
+      this.reason = 'client-disconnected';
+      if (this.phase !== Phase.Streaming) this.status = 0;
+      this.ureq?.destroy();
+      this.utry?.abandon();
+      this.endTry();
+      this.o.upstream.cancelPending(this.onSlot);
+    }
+    this.finish();
+  };
+
+  private finish(): void {
+    if (this.phase === Phase.Done) return;
+    this.phase = Phase.Done;
+    if (this.overallTimer !== undefined) clearTimeout(this.overallTimer);
+    if (this.backoffTimer !== undefined) {
+      clearTimeout(this.backoffTimer);
+      this.backoffTimer = undefined;
+    }
+    if (this.isRetry && !this.tryActive) {
+      this.isRetry = false;
+      this.o.upstream.retryBudget.retryFinished();
+    }
+    this.o.upstream.retryBudget.requestFinished();
+    this.releaseSlot();
+    const durationMs = this.o.clock.now() - this.startedAt;
+    this.o.stats.record(this.status, durationMs / 1000);
+    const rate = this.o.upstream.config.accessLog.sampleRate;
+    if (rate > 0 && (rate >= 1 || this.o.rng() < rate)) this.writeAccessLog(durationMs);
+  }
+
+  private writeAccessLog(durationMs: number): void {
+    const ep = this.endpoint;
+    this.o.log.access({
+      ts: new Date().toISOString(),
+      type: 'access',
+      request_id: this.requestId,
+      trace_id: this.traceId,
+      direction: this.o.direction,
+      upstream: this.o.upstream.name,
+      method: this.req.method,
+      path: this.req.url,
+      version: this.version ?? null,
+      endpoint: ep === undefined ? null : `${ep.id}@${ep.host}:${ep.port}`,
+      attempts: this.attempts,
+      status: this.status,
+      reason: this.reason ?? null,
+      duration_ms: Math.round(durationMs * 1000) / 1000,
+      upstream_ms: this.upstreamMs < 0 ? null : Math.round(this.upstreamMs * 1000) / 1000,
+    });
+  }
+}
+
+/**
+ * undici handler for one try (legacy handler shape: raw header buffers, no conversion to objects).
+ * Once abandoned (retry, timeout, client gone), it aborts the upstream request and ignores callbacks.
+ */
+class UndiciTry implements Dispatcher.DispatchHandler {
+  private abortFn: ((err?: Error) => void) | undefined;
+  private resumeFn: (() => void) | undefined;
+  private abandoned = false;
+  constructor(private readonly x: Exchange) {}
+
+  abandon(): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    this.abortFn?.(new Error('request abandoned by the proxy'));
+  }
+
+  resumeUpstream = (): void => {
+    this.resumeFn?.();
+  };
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.abandoned) return abort(new Error('request abandoned by the proxy'));
+    this.abortFn = abort;
+    this.x.onUndiciConnect();
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void, statusMessage?: string): boolean {
+    if (this.abandoned) return true;
+    this.resumeFn = resume;
+    this.x.onUndiciHeaders(this, status, raw, statusMessage);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.abandoned ? true : this.x.onUndiciData(this, chunk);
+  }
+
+  onComplete(): void {
+    if (!this.abandoned) this.x.onUndiciComplete();
+  }
+
+  onError(err: Error): void {
+    if (!this.abandoned) this.x.onUndiciError(err);
+  }
+}
+
+/** WebSocket and other `Upgrade` requests: pick an endpoint, relay the handshake, then pipe bytes. */
+function forwardUpgrade(o: ForwarderOptions, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const up = o.upstream;
+  const candidates = up.candidates(selectVersion(up.routes, { path: req.url ?? '/', headers: req.headers }, o.rng));
+  socket.on('error', () => socket.destroy());
+  if (candidates.length === 0) {
+    up.stats.noEndpoint.inc();
+    socket.end(
+      `HTTP/1.1 503 Service Unavailable\r\nx-meshdev-reason: no-healthy-endpoint: no healthy instance of ${up.name}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+    );
+    return;
+  }
+  const ep = up.balancer.pick(candidates) as Endpoint;
+  const trace = continueTrace(req.headers.traceparent as string | undefined);
+  const ureq = http.request({
+    host: ep.host,
+    port: ep.port,
+    method: req.method,
+    path: req.url,
+    headers: upgradeHeaders(req.rawHeaders, REPLACED, ['traceparent', trace.traceparent]),
+    setHost: false,
+    agent: false,
+  });
+  ep.active++;
+  let released = false;
+  const release = () => {
+    if (!released) {
+      released = true;
+      ep.active--;
+    }
+  };
+  ureq.on('upgrade', (ures: IncomingMessage, usocket: Duplex, uhead: Buffer) => {
+    let head101 = `HTTP/1.1 ${ures.statusCode ?? 101} ${ures.statusMessage ?? 'Switching Protocols'}\r\n`;
+    const raw = ures.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) head101 += `${raw[i]}: ${raw[i + 1]}\r\n`;
+    socket.write(head101 + '\r\n');
+    if (uhead.length > 0) socket.write(uhead);
+    if (head.length > 0) usocket.write(head);
+    usocket.on('error', () => socket.destroy());
+    socket.on('error', () => usocket.destroy());
+    usocket.on('close', () => {
+      release();
+      socket.destroy();
+    });
+    socket.on('close', () => usocket.destroy());
+    usocket.pipe(socket);
+    socket.pipe(usocket);
+  });
+  ureq.on('response', (ures: IncomingMessage) => {
+    // The upstream declined the upgrade: relay its answer and close.
+    let text = `HTTP/1.1 ${ures.statusCode} ${ures.statusMessage ?? ''}\r\n`;
+    const raw = forwardableHeaders(ures.rawHeaders);
+    for (let i = 0; i < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
+    socket.write(`${text}connection: close\r\n\r\n`);
+    ures.pipe(socket);
+    ures.on('end', release);
+  });
+  ureq.on('error', (err: Error & { code?: string }) => {
+    release();
+    up.report(ep, 'gateway-error', 0);
+    socket.end(
+      `HTTP/1.1 502 Bad Gateway\r\nx-meshdev-reason: upstream-connect-error: ${ep.id}: ${err.code ?? 'error'}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+    );
+  });
+  socket.on('close', () => ureq.destroy());
+  ureq.end();
+}

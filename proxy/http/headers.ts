@@ -1,0 +1,76 @@
+/**
+ * Hop-by-hop header handling (RFC 9110 7.6.1): these describe one connection, not the message, so
+ * a proxy never forwards them, nor any header the `Connection` header names.
+ */
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'http2-settings',
+]);
+
+function connectionTokens(raw: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'connection') {
+      for (const t of raw[i + 1]!.split(',')) {
+        const v = t.trim().toLowerCase();
+        if (v !== '' && v !== 'close' && v !== 'keep-alive') (tokens ??= new Set()).add(v);
+      }
+    }
+  }
+  return tokens;
+}
+
+/**
+ * Copies `raw` (Node's rawHeaders: name, value, name, value...) without hop-by-hop headers and
+ * without names in `drop` (lower-case), appending `extra` pairs.
+ */
+export function forwardableHeaders(
+  raw: readonly string[],
+  drop?: ReadonlySet<string>,
+  extra?: readonly string[],
+): string[] {
+  const named = connectionTokens(raw);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || (named !== undefined && named.has(lower)) || (drop !== undefined && drop.has(lower))) {
+      continue;
+    }
+    out.push(name, raw[i + 1]!);
+  }
+  if (extra !== undefined) for (const v of extra) out.push(v);
+  return out;
+}
+
+/** For Upgrade requests: keep `Connection: upgrade` and `Upgrade`, drop the other hop-by-hop headers. */
+export function upgradeHeaders(
+  raw: readonly string[],
+  drop?: ReadonlySet<string>,
+  extra?: readonly string[],
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (lower !== 'upgrade' && lower !== 'connection' && HOP_BY_HOP.has(lower)) continue;
+    if (drop !== undefined && drop.has(lower)) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  if (extra !== undefined) for (const v of extra) out.push(v);
+  return out;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+export function isIdempotent(method: string): boolean {
+  return IDEMPOTENT.has(method);
+}

@@ -1,0 +1,294 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { Agent as UndiciAgent } from 'undici';
+import type { Clock, Rng } from './policy/types.js';
+import { systemClock, systemRng } from './policy/types.js';
+import { ProxyMetrics, RouteStats, UpstreamStats } from './metrics.js';
+import type { Direction } from './metrics.js';
+import { Upstream } from './upstream.js';
+import type { EndpointAddress } from './upstream.js';
+import type { OutlierEvent } from './policy/outlier-detector.js';
+import { HttpForwarder } from './http/forwarder.js';
+import { createTcpForwarder } from './tcp-forwarder.js';
+import type { Logger } from './log.js';
+import type { ConfigProblem, ConfigSnapshot, EffectiveConfig, ResilienceConfig } from './schema/config.js';
+import { EMPTY_SNAPSHOT, effectiveConfig } from './schema/config.js';
+
+/**
+ * The data plane shared by the sidecar and standalone mode: listeners, upstreams, live config.
+ * Knows nothing about Consul; discovery and the config watcher push into it.
+ */
+
+export interface ListenerSpec {
+  /** Upstream name (an outbound service, or the local service for inbound). */
+  upstream: string;
+  direction: Direction;
+  protocol: 'http' | 'tcp';
+  host: string;
+  port: number;
+  /** Fixed config for this listener's upstream, ignoring live config (the inbound hop). */
+  fixedConfig?: EffectiveConfig;
+}
+
+export interface BoundListener extends ListenerSpec {
+  /** The port actually bound (differs from `port` when 0 was asked). */
+  boundPort: number;
+}
+
+export interface ConfigRejection {
+  at: string;
+  problems: ConfigProblem[];
+}
+
+const DRAIN_MS = 5000;
+
+export class MeshProxy {
+  readonly metrics: ProxyMetrics;
+  readonly upstreams = new Map<string, Upstream>();
+  private readonly fixed = new Set<string>();
+  private readonly servers: (http.Server | net.Server)[] = [];
+  readonly listeners: BoundListener[] = [];
+  readonly clock: Clock;
+  readonly rng: Rng;
+  /** Keep-alive pool for every upstream: sockets are reused, never one per request. */
+  readonly agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: Infinity,
+    maxFreeSockets: 1024,
+    scheduling: 'lifo',
+    timeout: 4000,
+  });
+  /**
+   * undici pools for bodyless requests. Timeouts are the forwarder's (per try, overall); idle sockets
+   * close after 4 s, before Node servers' default 5 s keep-alive timeout can race a reuse.
+   */
+  readonly dispatcher = new UndiciAgent({
+    keepAliveTimeout: 4000,
+    keepAliveMaxTimeout: 4000,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    pipelining: 1,
+    connect: { timeout: 5000 },
+  });
+  snapshot: ConfigSnapshot = EMPTY_SNAPSHOT;
+  configSource = 'built-in defaults';
+  lastRejection: ConfigRejection | undefined;
+  configAppliedAt: string | undefined;
+
+  constructor(
+    readonly registry: Registry,
+    readonly log: Logger,
+    opts: { clock?: Clock; rng?: Rng; exposeEndpoint?: boolean } = {},
+  ) {
+    this.metrics = new ProxyMetrics(registry);
+    this.clock = opts.clock ?? systemClock;
+    this.rng = opts.rng ?? systemRng;
+    this.exposeEndpoint = opts.exposeEndpoint ?? false;
+  }
+  private readonly exposeEndpoint: boolean;
+
+  upstream(name: string, fixedConfig?: EffectiveConfig): Upstream {
+    let up = this.upstreams.get(name);
+    if (up === undefined) {
+      up = new Upstream(
+        name,
+        fixedConfig ?? effectiveConfig(this.snapshot, name),
+        new UpstreamStats(this.metrics, name),
+        this.clock,
+        this.rng,
+        {
+          outlier: (u, e) => this.onOutlierEvent(u, e),
+        },
+      );
+      if (fixedConfig !== undefined) this.fixed.add(name);
+      else up.applyConfig(up.config, this.perVersion(name));
+      this.upstreams.set(name, up);
+    }
+    return up;
+  }
+
+  private onOutlierEvent(upstream: string, e: OutlierEvent): void {
+    if (e.type === 'ejected') {
+      this.log.warn(`ejected ${e.endpointId} from ${upstream} (${e.reason})`, {
+        event: 'ejected',
+        upstream,
+        endpoint: e.endpointId,
+        reason: e.reason,
+        for_ms: Math.round(e.until - e.at),
+      });
+    } else if (e.type === 're-admitted') {
+      this.log.info(`re-admitted ${e.endpointId} to ${upstream}`, {
+        event: 'readmitted',
+        upstream,
+        endpoint: e.endpointId,
+        ejected_for_ms: Math.round(e.ejectedForMs),
+      });
+    } else {
+      this.log.warn(`not ejecting ${e.endpointId} from ${upstream}: max ejection percent reached`, {
+        event: 'ejection_skipped',
+        upstream,
+        endpoint: e.endpointId,
+      });
+    }
+  }
+
+  setEndpoints(upstream: string, endpoints: EndpointAddress[]): void {
+    const up = this.upstream(upstream);
+    const before = new Set(up.endpoints.map((e) => e.id));
+    up.setEndpoints(endpoints);
+    const after = new Set(endpoints.map((e) => e.id));
+    const added = [...after].filter((id) => !before.has(id));
+    const removed = [...before].filter((id) => !after.has(id));
+    if (added.length > 0 || removed.length > 0) {
+      this.log.info(`endpoints of ${upstream}: ${endpoints.length}`, { event: 'endpoints', upstream, added, removed });
+    }
+  }
+
+  private perVersion(name: string): Map<string, ResilienceConfig> {
+    const m = new Map<string, ResilienceConfig>();
+    for (const v of Object.keys(this.snapshot.services[name]?.versions ?? {})) {
+      m.set(v, effectiveConfig(this.snapshot, name, v).resilience);
+    }
+    return m;
+  }
+
+  /** Applies a validated configuration snapshot to every upstream (no restart, in-flight requests unaffected). */
+  applySnapshot(snapshot: ConfigSnapshot, source: string): void {
+    this.snapshot = snapshot;
+    this.configSource = source;
+    this.configAppliedAt = new Date().toISOString();
+    this.lastRejection = undefined;
+    for (const [name, up] of this.upstreams) {
+      if (this.fixed.has(name)) continue;
+      up.applyConfig(effectiveConfig(snapshot, name), this.perVersion(name));
+    }
+    this.metrics.configValid.set(1);
+    this.metrics.configApplied.inc();
+  }
+
+  rejectConfig(problems: ConfigProblem[]): void {
+    this.lastRejection = { at: new Date().toISOString(), problems };
+    this.metrics.configValid.set(0);
+    this.metrics.configRejections.inc();
+    this.log.error('rejected invalid live config; keeping the last good one', { event: 'config_rejected', problems });
+  }
+
+  async listen(spec: ListenerSpec): Promise<BoundListener> {
+    const up = this.upstream(spec.upstream, spec.fixedConfig);
+    let server: http.Server | net.Server;
+    if (spec.protocol === 'tcp') {
+      server = net.createServer({ noDelay: true, allowHalfOpen: true }, createTcpForwarder(up, this.log));
+    } else {
+      const fwd = new HttpForwarder({
+        upstream: up,
+        direction: spec.direction,
+        stats: new RouteStats(this.metrics, spec.direction, spec.upstream),
+        agent: this.agent,
+        dispatcher: this.dispatcher,
+        log: this.log,
+        clock: this.clock,
+        rng: this.rng,
+        exposeEndpoint: this.exposeEndpoint,
+      });
+      const s = http.createServer(
+        { noDelay: true, keepAlive: true, headersTimeout: 10_000, requestTimeout: 0 },
+        fwd.handle,
+      );
+      s.on('checkContinue', fwd.handle);
+      s.on('upgrade', fwd.handleUpgrade);
+      s.on('clientError', (err: Error & { code?: string }, socket) => {
+        // Malformed request (bad framing, oversized headers): answer this connection only.
+        if (!socket.writable) return socket.destroy();
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      });
+      server = s;
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(spec.port, spec.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.servers.push(server);
+    const bound = { ...spec, boundPort: (server.address() as AddressInfo).port };
+    this.listeners.push(bound);
+    return bound;
+  }
+
+  /** Stops accepting, lets in-flight requests finish (at most DRAIN_MS), then closes everything. */
+  async close(drainMs = DRAIN_MS): Promise<void> {
+    await Promise.all(
+      this.servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              if (s instanceof http.Server) s.closeAllConnections();
+              resolve();
+            }, drainMs);
+            s.close(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+            if (s instanceof http.Server) s.closeIdleConnections();
+          }),
+      ),
+    );
+    for (const up of this.upstreams.values()) up.close();
+    this.agent.destroy();
+    await this.dispatcher.destroy().catch(() => undefined);
+  }
+
+  /** `/endpoints` of the admin API. */
+  endpointsView(): Record<string, unknown> {
+    const now = this.clock.now();
+    const out: Record<string, unknown> = {};
+    for (const [name, up] of this.upstreams) {
+      out[name] = {
+        balancer: up.balancer.name,
+        active: up.breaker.active,
+        pending: up.breaker.pending,
+        panic: up.outliers.inPanic,
+        endpoints: up.endpoints.map((e) => {
+          const o = up.outliers.state(e.id);
+          return {
+            id: e.id,
+            address: `${e.host}:${e.port}`,
+            version: e.version,
+            weight: e.weight,
+            state: o?.ejected ? 'ejected' : 'healthy',
+            active: e.active,
+            ewmaMs: roundOrNull(up.balancer.estimateMs(e.id)),
+            ejections: o?.ejectionCount ?? 0,
+            ejectedUntil:
+              o?.ejectedUntil === undefined ? null : new Date(Date.now() + (o.ejectedUntil - now)).toISOString(),
+          };
+        }),
+      };
+    }
+    return out;
+  }
+
+  /** `/config` of the admin API. */
+  configView(): Record<string, unknown> {
+    const effective: Record<string, unknown> = {};
+    for (const [name, up] of this.upstreams) {
+      effective[name] = { ...up.config, fixed: this.fixed.has(name) };
+    }
+    return {
+      source: this.configSource,
+      appliedAt: this.configAppliedAt ?? null,
+      valid: this.lastRejection === undefined,
+      lastRejection: this.lastRejection ?? null,
+      documents: this.snapshot,
+      effective,
+    };
+  }
+}
+
+function roundOrNull(v: number | undefined): number | null {
+  return v === undefined ? null : Math.round(v * 1000) / 1000;
+}

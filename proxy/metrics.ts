@@ -1,0 +1,181 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Registry } from 'prom-client';
+
+/**
+ * Every metric the sidecar exports, declared once with fixed label lists on an injected registry.
+ * The data path never builds label objects per request: it asks for a `RouteStats` once per
+ * (direction, upstream) and then indexes pre-bound children by status class.
+ */
+
+export type Direction = 'inbound' | 'outbound';
+
+/** 0 = no response (connect failure, reset, timeout), 1..5 = 1xx..5xx. */
+export const STATUS_CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+export function statusClassIndex(status: number): number {
+  const c = (status / 100) | 0;
+  return c >= 1 && c <= 5 ? c : 0;
+}
+
+interface BoundCounter {
+  inc(value?: number): void;
+}
+interface BoundHistogram {
+  observe(value: number): void;
+}
+
+/** Pre-bound children for one (direction, upstream). */
+export class RouteStats {
+  readonly requests: BoundCounter[];
+  readonly duration: BoundHistogram[];
+  constructor(metrics: ProxyMetrics, direction: Direction, upstream: string) {
+    this.requests = STATUS_CLASSES.map((c) => metrics.requests.labels(direction, upstream, c));
+    this.duration = STATUS_CLASSES.map((c) => metrics.duration.labels(direction, upstream, c));
+  }
+  record(status: number, seconds: number): void {
+    const i = statusClassIndex(status);
+    this.requests[i]!.inc();
+    this.duration[i]!.observe(seconds);
+  }
+}
+
+/** Pre-bound children for the per-upstream resilience counters. */
+export class UpstreamStats {
+  readonly retries: BoundCounter;
+  readonly retryBudgetExhausted: BoundCounter;
+  readonly ejections: BoundCounter;
+  readonly readmissions: BoundCounter;
+  readonly circuitRejections: BoundCounter;
+  readonly noEndpoint: BoundCounter;
+  readonly resets: BoundCounter;
+  readonly endpointsHealthy: { set(v: number): void };
+  readonly endpointsEjected: { set(v: number): void };
+  readonly tcpConnections: BoundCounter;
+  readonly tcpBytesSent: BoundCounter;
+  readonly tcpBytesReceived: BoundCounter;
+  constructor(m: ProxyMetrics, upstream: string) {
+    this.retries = m.retries.labels(upstream);
+    this.retryBudgetExhausted = m.retryBudgetExhausted.labels(upstream);
+    this.ejections = m.ejections.labels(upstream);
+    this.readmissions = m.readmissions.labels(upstream);
+    this.circuitRejections = m.rejections.labels(upstream, 'circuit_open');
+    this.noEndpoint = m.rejections.labels(upstream, 'no_endpoint');
+    this.resets = m.upstreamResets.labels(upstream);
+    this.endpointsHealthy = m.endpoints.labels(upstream, 'healthy');
+    this.endpointsEjected = m.endpoints.labels(upstream, 'ejected');
+    this.tcpConnections = m.tcpConnections.labels(upstream);
+    this.tcpBytesSent = m.tcpBytes.labels(upstream, 'sent');
+    this.tcpBytesReceived = m.tcpBytes.labels(upstream, 'received');
+  }
+}
+
+export class ProxyMetrics {
+  readonly requests: Counter<'direction' | 'upstream' | 'status_class'>;
+  readonly duration: Histogram<'direction' | 'upstream' | 'status_class'>;
+  readonly retries: Counter<'upstream'>;
+  readonly retryBudgetExhausted: Counter<'upstream'>;
+  readonly ejections: Counter<'upstream'>;
+  readonly readmissions: Counter<'upstream'>;
+  readonly rejections: Counter<'upstream' | 'reason'>;
+  readonly upstreamResets: Counter<'upstream'>;
+  readonly endpoints: Gauge<'upstream' | 'state'>;
+  readonly tcpConnections: Counter<'upstream'>;
+  readonly tcpBytes: Counter<'upstream' | 'direction'>;
+  readonly configRejections: Counter;
+  readonly configValid: Gauge;
+  readonly configApplied: Counter;
+  readonly consulErrors: Counter<'operation'>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.requests = new Counter({
+      name: 'meshdev_requests_total',
+      help: 'HTTP requests handled by the sidecar, by direction, upstream and response status class.',
+      labelNames: ['direction', 'upstream', 'status_class'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'meshdev_request_duration_seconds',
+      help: 'Time from request received to response headers sent, in seconds.',
+      labelNames: ['direction', 'upstream', 'status_class'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'meshdev_retries_total',
+      help: 'Retry attempts sent to an upstream.',
+      labelNames: ['upstream'],
+      registers,
+    });
+    this.retryBudgetExhausted = new Counter({
+      name: 'meshdev_retry_budget_exhausted_total',
+      help: 'Retries not sent because the retry budget was spent.',
+      labelNames: ['upstream'],
+      registers,
+    });
+    this.ejections = new Counter({
+      name: 'meshdev_outlier_ejections_total',
+      help: 'Endpoints ejected by outlier detection.',
+      labelNames: ['upstream'],
+      registers,
+    });
+    this.readmissions = new Counter({
+      name: 'meshdev_outlier_readmissions_total',
+      help: 'Ejected endpoints re-admitted after their ejection time.',
+      labelNames: ['upstream'],
+      registers,
+    });
+    this.rejections = new Counter({
+      name: 'meshdev_rejections_total',
+      help: 'Requests answered 503 by the sidecar itself, by reason (circuit_open, no_endpoint).',
+      labelNames: ['upstream', 'reason'],
+      registers,
+    });
+    this.upstreamResets = new Counter({
+      name: 'meshdev_upstream_resets_total',
+      help: 'Responses aborted because the upstream reset the connection mid-response.',
+      labelNames: ['upstream'],
+      registers,
+    });
+    this.endpoints = new Gauge({
+      name: 'meshdev_endpoints',
+      help: 'Endpoints of an upstream by state (healthy, ejected).',
+      labelNames: ['upstream', 'state'],
+      registers,
+    });
+    this.tcpConnections = new Counter({
+      name: 'meshdev_tcp_connections_total',
+      help: 'TCP (L4) connections proxied to an upstream.',
+      labelNames: ['upstream'],
+      registers,
+    });
+    this.tcpBytes = new Counter({
+      name: 'meshdev_tcp_bytes_total',
+      help: 'Bytes proxied on TCP (L4) upstreams, sent = client to upstream.',
+      labelNames: ['upstream', 'direction'],
+      registers,
+    });
+    this.configRejections = new Counter({
+      name: 'meshdev_config_rejections_total',
+      help: 'Live configuration changes rejected as invalid (the last good configuration stays).',
+      registers,
+    });
+    this.configApplied = new Counter({
+      name: 'meshdev_config_applied_total',
+      help: 'Live configuration changes applied.',
+      registers,
+    });
+    this.configValid = new Gauge({
+      name: 'meshdev_config_valid',
+      help: '1 when the configuration in Consul KV is valid and applied, 0 when it was rejected.',
+      registers,
+    });
+    this.configValid.set(1);
+    this.consulErrors = new Counter({
+      name: 'meshdev_consul_errors_total',
+      help: 'Failed calls to the Consul agent, by operation.',
+      labelNames: ['operation'],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { ConcurrentRetryBudget, RetryBudget } from './retry-budget.js';
+import { FakeClock } from './testing.js';
+
+function drain(budget: { tryWithdraw(): boolean }, max = 10_000): number {
+  let granted = 0;
+  while (granted < max && budget.tryWithdraw()) granted++;
+  return granted;
+}
+
+describe('RetryBudget', () => {
+  it('allows the floor of 10 retries per second without any traffic', () => {
+    const clock = new FakeClock(0);
+    const budget = new RetryBudget(clock);
+    expect(drain(budget)).toBe(10);
+    expect(budget.tryWithdraw()).toBe(false);
+    clock.advance(1000);
+    expect(drain(budget)).toBe(10);
+  });
+
+  it('allows retries up to 20% of the requests in the window', () => {
+    const clock = new FakeClock(0);
+    const budget = new RetryBudget(clock);
+    for (let i = 0; i < 1000; i++) budget.recordRequest();
+    expect(drain(budget)).toBe(200);
+  });
+
+  it('tops up as more requests arrive', () => {
+    const clock = new FakeClock(0);
+    const budget = new RetryBudget(clock, { minRetriesPerSecond: 0 });
+    for (let i = 0; i < 100; i++) budget.recordRequest();
+    expect(drain(budget)).toBe(20);
+    for (let i = 0; i < 5; i++) budget.recordRequest();
+    expect(drain(budget)).toBe(1);
+  });
+
+  it('forgets requests once they leave the window', () => {
+    const clock = new FakeClock(0);
+    const budget = new RetryBudget(clock, { minRetriesPerSecond: 0 });
+    for (let i = 0; i < 500; i++) budget.recordRequest();
+    clock.advance(5000);
+    for (let i = 0; i < 500; i++) budget.recordRequest();
+    clock.advance(5500); // the first 500 are now older than 10 s
+    expect(budget.snapshot().requestsInWindow).toBe(500);
+    expect(drain(budget)).toBe(100);
+    clock.advance(60_000);
+    expect(budget.snapshot()).toEqual({ requestsInWindow: 0, retriesInWindow: 0, available: 0 });
+    expect(budget.tryWithdraw()).toBe(false);
+  });
+
+  it('counts retries against the window too: spent retries expire with it', () => {
+    const clock = new FakeClock(0);
+    const budget = new RetryBudget(clock, { minRetriesPerSecond: 0 });
+    for (let i = 0; i < 100; i++) budget.recordRequest();
+    expect(drain(budget)).toBe(20);
+    clock.advance(10_000);
+    for (let i = 0; i < 100; i++) budget.recordRequest();
+    expect(drain(budget)).toBe(20);
+  });
+
+  it('canRetry does not spend; snapshot reports what is left', () => {
+    const clock = new FakeClock(0);
+    const budget = new RetryBudget(clock);
+    for (let i = 0; i < 100; i++) budget.recordRequest();
+    for (let i = 0; i < 50; i++) expect(budget.canRetry()).toBe(true);
+    expect(budget.snapshot()).toEqual({ requestsInWindow: 100, retriesInWindow: 0, available: 20 });
+    drain(budget);
+    expect(budget.canRetry()).toBe(false);
+  });
+
+  it('survives a clock that goes backwards', () => {
+    const clock = new FakeClock(50_000);
+    const budget = new RetryBudget(clock, { minRetriesPerSecond: 0 });
+    for (let i = 0; i < 10; i++) budget.recordRequest();
+    clock.set(40_000);
+    expect(drain(budget)).toBe(2);
+  });
+
+  it('rejects invalid options with the field name', () => {
+    const clock = new FakeClock();
+    expect(() => new RetryBudget(clock, { ratio: -1 })).toThrow(/ratio/);
+    expect(() => new RetryBudget(clock, { windowMs: 0 })).toThrow(/windowMs/);
+    expect(() => new RetryBudget(clock, { buckets: 1.5 })).toThrow(/buckets/);
+    expect(() => new RetryBudget(clock, { minRetriesPerSecond: Number.NaN })).toThrow(/minRetriesPerSecond/);
+  });
+});
+
+describe('ConcurrentRetryBudget', () => {
+  it('allows the minimum concurrent retries without traffic, more with more requests in flight', () => {
+    const budget = new ConcurrentRetryBudget();
+    expect(drain(budget)).toBe(3);
+    for (let i = 0; i < 3; i++) budget.retryFinished();
+    for (let i = 0; i < 100; i++) budget.requestStarted();
+    expect(drain(budget)).toBe(20);
+    budget.retryFinished();
+    expect(budget.tryWithdraw()).toBe(true);
+    expect(budget.tryWithdraw()).toBe(false);
+    expect(budget.snapshot()).toEqual({ activeRequests: 100, activeRetries: 20 });
+  });
+
+  it('follows a live change', () => {
+    const budget = new ConcurrentRetryBudget({ budgetPercent: 0, minConcurrent: 0 });
+    expect(budget.tryWithdraw()).toBe(false);
+    budget.configure({ budgetPercent: 50, minConcurrent: 1 });
+    budget.requestStarted();
+    budget.requestStarted();
+    budget.requestStarted();
+    budget.requestStarted();
+    expect(drain(budget)).toBe(2);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BUILTIN_DEFAULTS,
+  deepMerge,
+  defaultsKey,
+  effectiveConfig,
+  parseConfigEntries,
+  parseConfigKey,
+  serviceKey,
+  versionKey,
+} from './config.js';
+
+const entry = (key: string, doc: unknown) => ({ key, value: typeof doc === 'string' ? doc : JSON.stringify(doc) });
+
+describe('live config KV layout', () => {
+  it('names and parses keys', () => {
+    expect(defaultsKey('shop')).toBe('meshdev/shop/config/defaults');
+    expect(serviceKey('shop', 'catalog')).toBe('meshdev/shop/config/services/catalog');
+    expect(versionKey('shop', 'pricing', 'v2')).toBe('meshdev/shop/config/services/pricing/versions/v2');
+    expect(parseConfigKey('shop', 'meshdev/shop/config/defaults')).toEqual({ kind: 'defaults' });
+    expect(parseConfigKey('shop', 'meshdev/shop/config/services/pricing/versions/v2')).toEqual({
+      kind: 'version',
+      service: 'pricing',
+      version: 'v2',
+    });
+    expect(parseConfigKey('shop', 'meshdev/shop/config/other')).toBeUndefined();
+    expect(parseConfigKey('shop', 'meshdev/mall/config/defaults')).toBeUndefined();
+  });
+});
+
+describe('parseConfigEntries + effectiveConfig', () => {
+  it('merges built-in <- defaults <- service <- version', () => {
+    const r = parseConfigEntries('shop', [
+      entry(defaultsKey('shop'), { balancer: 'least-request', resilience: { timeoutMs: 8000 } }),
+      entry(serviceKey('shop', 'pricing'), { resilience: { retries: { maxRetries: 4 } }, split: { v1: 90, v2: 10 } }),
+      entry(versionKey('shop', 'pricing', 'v2'), { resilience: { perTryTimeoutMs: 300 } }),
+    ]);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const base = effectiveConfig(r.snapshot, 'pricing');
+    expect(base.balancer).toBe('least-request');
+    expect(base.resilience.timeoutMs).toBe(8000);
+    expect(base.resilience.retries.maxRetries).toBe(4);
+    expect(base.resilience.retries.retryOnStatuses).toEqual([502, 503, 504]);
+    expect(base.resilience.perTryTimeoutMs).toBe(BUILTIN_DEFAULTS.resilience.perTryTimeoutMs);
+    expect(base.split).toEqual({ v1: 90, v2: 10 });
+    expect(effectiveConfig(r.snapshot, 'pricing', 'v2').resilience.perTryTimeoutMs).toBe(300);
+    expect(effectiveConfig(r.snapshot, 'catalog').split).toBeUndefined();
+  });
+
+  it('reports every problem with its key and field, and accepts nothing', () => {
+    const r = parseConfigEntries('shop', [
+      entry(serviceKey('shop', 'pricing'), { balancer: 'fastest', resilience: { retries: { maxRetries: -1 } } }),
+      entry(serviceKey('shop', 'catalog'), '{not json'),
+      entry(versionKey('shop', 'pricing', 'v2'), { balancer: 'random' }),
+      entry('meshdev/shop/config/whatever', {}),
+      entry(serviceKey('shop', 'inventory'), { routes: [{ match: { pathPrefix: '/a' } }] }),
+      entry(serviceKey('shop', 'gateway'), { split: { v1: 0 } }),
+    ]);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const text = r.problems.map((p) => `${p.key}: ${p.message}`).join('\n');
+    expect(text).toMatch(/services\/pricing: balancer:/);
+    expect(text).toMatch(/services\/pricing: resilience\.retries\.maxRetries:/);
+    expect(text).toMatch(/services\/catalog: not JSON/);
+    expect(text).toMatch(/versions\/v2: \(document\): Unrecognized key.*balancer/);
+    expect(text).toMatch(/whatever: unknown key/);
+    expect(text).toMatch(/inventory: routes\.0: give exactly one of "version" or "split"/);
+    expect(text).toMatch(/gateway: split: at least one version/);
+  });
+
+  it('rejects a merge that is incoherent (backoff base above max)', () => {
+    const r = parseConfigEntries('shop', [
+      entry(defaultsKey('shop'), { resilience: { retries: { backoffMaxMs: 50 } } }),
+      entry(serviceKey('shop', 'pricing'), { resilience: { retries: { backoffBaseMs: 100 } } }),
+    ]);
+    expect(r.ok).toBe(false);
+  });
+
+  it('deepMerge: objects merge, arrays and scalars replace', () => {
+    expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: undefined })).toEqual({
+      a: { b: 1, c: [3] },
+      d: 1,
+    });
+  });
+});

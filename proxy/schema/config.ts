@@ -1,0 +1,311 @@
+import { z } from 'zod';
+import { ServiceName, VersionLabel } from './topology.js';
+
+/**
+ * Live configuration: what a sidecar reads from Consul KV while the mesh runs (balancer, resilience,
+ * routing, access log). Written by `meshdev policy set` / `meshdev split`, watched by every sidecar with
+ * blocking queries; a valid change applies without restart, an invalid one is rejected and the last good
+ * configuration stays (visible in the sidecar's admin `/config`, the `meshdev_config_rejections_total`
+ * metric and its log).
+ *
+ * KV layout (every value is one JSON document; every field optional, absent = inherited):
+ *
+ *   meshdev/<mesh>/config/defaults                              mesh-wide defaults   (PolicyDocument)
+ *   meshdev/<mesh>/config/services/<service>                    calls to <service>   (PolicyDocument)
+ *   meshdev/<mesh>/config/services/<service>/versions/<version> calls routed to that version of <service>
+ *                                                               (VersionPolicyDocument: resilience only)
+ *
+ * "Calls to <service>" means: every sidecar that has <service> as an upstream applies it on its outbound
+ * listener for <service>. Effective config for (upstream U, version V) =
+ *   BUILTIN_DEFAULTS <- defaults <- services/U <- services/U/versions/V   (deep merge, objects only;
+ *   arrays and scalars replace).
+ */
+
+export const KV_ROOT = 'meshdev';
+
+export function configPrefix(mesh: string): string {
+  return `${KV_ROOT}/${mesh}/config/`;
+}
+export function defaultsKey(mesh: string): string {
+  return `${configPrefix(mesh)}defaults`;
+}
+export function serviceKey(mesh: string, service: string): string {
+  return `${configPrefix(mesh)}services/${service}`;
+}
+export function versionKey(mesh: string, service: string, version: string): string {
+  return `${serviceKey(mesh, service)}/versions/${version}`;
+}
+
+/** Which document a KV key is, or undefined for a key meshdev does not know (reported as an error). */
+export type ConfigKeyRef =
+  { kind: 'defaults' } | { kind: 'service'; service: string } | { kind: 'version'; service: string; version: string };
+
+export function parseConfigKey(mesh: string, key: string): ConfigKeyRef | undefined {
+  const prefix = configPrefix(mesh);
+  if (!key.startsWith(prefix)) return undefined;
+  const rest = key.slice(prefix.length).split('/');
+  if (rest.length === 1 && rest[0] === 'defaults') return { kind: 'defaults' };
+  if (rest[0] !== 'services' || rest[1] === undefined || rest[1] === '') return undefined;
+  if (rest.length === 2) return { kind: 'service', service: rest[1] };
+  if (rest.length === 4 && rest[2] === 'versions' && rest[3] !== undefined && rest[3] !== '') {
+    return { kind: 'version', service: rest[1], version: rest[3] };
+  }
+  return undefined;
+}
+
+export const BalancerNameSchema = z.enum(['round-robin', 'random', 'weighted', 'least-request', 'peak-ewma']);
+
+const Ms = z.number().int().min(1).max(600_000);
+const HttpStatus = z.number().int().min(100).max(599);
+
+export const RetryConfig = z.strictObject({
+  /** Retries after the first try (0 disables retrying). */
+  maxRetries: z.number().int().min(0).max(10),
+  /** Response statuses that are retried (connect failures, resets and per-try timeouts always are, when safe). */
+  retryOnStatuses: z.array(HttpStatus).max(20),
+  /** First backoff; doubles each retry, full jitter, capped by backoffMaxMs. */
+  backoffBaseMs: z.number().int().min(0).max(10_000),
+  backoffMaxMs: z.number().int().min(0).max(60_000),
+  /** Retries allowed in flight as a percentage of active requests (retry budget)... */
+  budgetPercent: z.number().min(0).max(100),
+  /** ...but never fewer than this many concurrent retries (the budget's floor). */
+  budgetMinConcurrent: z.number().int().min(0).max(1000),
+});
+
+export const OutlierDetectionConfig = z.strictObject({
+  enabled: z.boolean(),
+  /** Eject after this many 5xx responses in a row (0 = off). */
+  consecutive5xx: z.number().int().min(0).max(1000),
+  /** Eject after this many 502/503/504, connect failures, resets or timeouts in a row (0 = off). */
+  consecutiveGatewayErrors: z.number().int().min(0).max(1000),
+  /** First ejection lasts this long; the n-th lasts n times as long (capped by maxEjectionMs). */
+  baseEjectionMs: Ms,
+  maxEjectionMs: Ms,
+  /** Never eject more than this share of an upstream's endpoints. */
+  maxEjectionPercent: z.number().min(0).max(100),
+  /** Below this share of healthy endpoints, balance over all of them (panic mode). */
+  panicThresholdPercent: z.number().min(0).max(100),
+});
+
+export const CircuitBreakerConfig = z.strictObject({
+  /** Requests in flight to the upstream at once; beyond: queued up to maxPending. */
+  maxConcurrent: z.number().int().min(1).max(100_000),
+  /** Requests waiting for a slot; beyond: immediate 503 (`x-meshdev-reason: circuit-open ...`). */
+  maxPending: z.number().int().min(0).max(100_000),
+});
+
+export const ResilienceConfig = z.strictObject({
+  /** Whole request, all tries included, until the response headers arrive. */
+  timeoutMs: Ms,
+  /** One try, until its response headers arrive. */
+  perTryTimeoutMs: Ms,
+  retries: RetryConfig,
+  outlierDetection: OutlierDetectionConfig,
+  circuitBreaker: CircuitBreakerConfig,
+});
+
+const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name');
+
+/** Weighted split between versions: `{ v1: 90, v2: 10 }` (weights are relative, need not sum to 100). */
+export const VersionSplit = z
+  .record(VersionLabel, z.number().int().min(0).max(10_000))
+  .refine((s) => Object.values(s).some((w) => w > 0), 'at least one version with a weight above 0');
+
+export const RouteRule = z
+  .strictObject({
+    /** Optional name shown in the access log. */
+    name: z.string().max(64).optional(),
+    /** Absent or empty: matches every request. */
+    match: z
+      .strictObject({
+        pathPrefix: z.string().startsWith('/').optional(),
+        /** Exact header values, all must match (names are case-insensitive). */
+        headers: z.record(HeaderName, z.string()).optional(),
+        /** Headers that must be present, whatever their value. */
+        headersPresent: z.array(HeaderName).optional(),
+      })
+      .optional(),
+    /** The version subset matching requests go to... */
+    version: VersionLabel.optional(),
+    /** ...or a weighted split between versions (exactly one of the two). */
+    split: VersionSplit.optional(),
+  })
+  .refine((r) => (r.version === undefined) !== (r.split === undefined), 'give exactly one of "version" or "split"');
+
+export const AccessLogConfig = z.strictObject({
+  /** Share of requests logged, 0..1. */
+  sampleRate: z.number().min(0).max(1),
+});
+
+/** The fully resolved configuration of one upstream (or one version subset of it). */
+export const EffectiveConfig = z.strictObject({
+  balancer: BalancerNameSchema,
+  resilience: ResilienceConfig,
+  /** First matching rule wins; no match: `split`, else all versions. */
+  routes: z.array(RouteRule).max(100),
+  split: VersionSplit.optional(),
+  accessLog: AccessLogConfig,
+});
+export type EffectiveConfig = z.infer<typeof EffectiveConfig>;
+export type ResilienceConfig = z.infer<typeof ResilienceConfig>;
+export type RouteRule = z.infer<typeof RouteRule>;
+
+/** Documented built-in defaults (what applies when KV holds nothing). */
+export const BUILTIN_DEFAULTS: EffectiveConfig = {
+  balancer: 'round-robin',
+  resilience: {
+    timeoutMs: 15_000,
+    perTryTimeoutMs: 5_000,
+    retries: {
+      maxRetries: 2,
+      retryOnStatuses: [502, 503, 504],
+      backoffBaseMs: 10,
+      backoffMaxMs: 250,
+      budgetPercent: 20,
+      budgetMinConcurrent: 3,
+    },
+    outlierDetection: {
+      enabled: true,
+      consecutive5xx: 5,
+      consecutiveGatewayErrors: 3,
+      baseEjectionMs: 10_000,
+      maxEjectionMs: 300_000,
+      maxEjectionPercent: 50,
+      panicThresholdPercent: 50,
+    },
+    circuitBreaker: { maxConcurrent: 1024, maxPending: 1024 },
+  },
+  routes: [],
+  accessLog: { sampleRate: 1 },
+};
+
+const partial = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).partial();
+
+const ResilienceOverride = partial({
+  timeoutMs: Ms,
+  perTryTimeoutMs: Ms,
+  retries: RetryConfig.partial(),
+  outlierDetection: OutlierDetectionConfig.partial(),
+  circuitBreaker: CircuitBreakerConfig.partial(),
+});
+
+/** `defaults` and `services/<service>`: any subset of the effective config. */
+export const PolicyDocument = partial({
+  balancer: BalancerNameSchema,
+  resilience: ResilienceOverride,
+  routes: z.array(RouteRule).max(100),
+  split: VersionSplit,
+  accessLog: AccessLogConfig.partial(),
+});
+export type PolicyDocument = z.infer<typeof PolicyDocument>;
+
+/** `services/<service>/versions/<version>`: resilience overrides for requests routed to that version. */
+export const VersionPolicyDocument = partial({ resilience: ResilienceOverride });
+export type VersionPolicyDocument = z.infer<typeof VersionPolicyDocument>;
+
+/** All documents of one mesh, validated. */
+export interface ConfigSnapshot {
+  defaults: PolicyDocument;
+  services: Record<string, { doc: PolicyDocument; versions: Record<string, VersionPolicyDocument> }>;
+}
+
+export const EMPTY_SNAPSHOT: ConfigSnapshot = { defaults: {}, services: {} };
+
+export interface ConfigProblem {
+  key: string;
+  message: string;
+}
+
+/**
+ * Validates every KV entry under the mesh's config prefix. Returns the snapshot, or every problem
+ * (the caller then keeps its last good snapshot).
+ */
+export function parseConfigEntries(
+  mesh: string,
+  entries: readonly { key: string; value: string | null }[],
+): { ok: true; snapshot: ConfigSnapshot } | { ok: false; problems: ConfigProblem[] } {
+  const snapshot: ConfigSnapshot = { defaults: {}, services: {} };
+  const problems: ConfigProblem[] = [];
+  const serviceEntry = (name: string) => (snapshot.services[name] ??= { doc: {}, versions: {} });
+  for (const { key, value } of entries) {
+    if (key.endsWith('/')) continue; // a "folder" created by the Consul UI
+    const ref = parseConfigKey(mesh, key);
+    if (ref === undefined) {
+      problems.push({
+        key,
+        message: `unknown key; expected ${configPrefix(mesh)}{defaults,services/<name>[/versions/<v>]}`,
+      });
+      continue;
+    }
+    if (ref.kind !== 'defaults') {
+      const nameCheck = ServiceName.safeParse(ref.service);
+      if (!nameCheck.success) {
+        problems.push({ key, message: `"${ref.service}" is not a service name` });
+        continue;
+      }
+    }
+    if (value === null || value.trim() === '') continue; // empty = nothing set
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch (err) {
+      problems.push({ key, message: `not JSON: ${(err as Error).message}` });
+      continue;
+    }
+    const schema = ref.kind === 'version' ? VersionPolicyDocument : PolicyDocument;
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const path = issue.path.length === 0 ? '(document)' : issue.path.map(String).join('.');
+        problems.push({ key, message: `${path}: ${issue.message}` });
+      }
+      continue;
+    }
+    if (ref.kind === 'defaults') snapshot.defaults = parsed.data as PolicyDocument;
+    else if (ref.kind === 'service') serviceEntry(ref.service).doc = parsed.data as PolicyDocument;
+    else serviceEntry(ref.service).versions[ref.version] = parsed.data as VersionPolicyDocument;
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  // The merged result must itself be coherent (e.g. perTryTimeout <= timeout is not enforced, but
+  // backoffBase <= backoffMax is): check every service's effective config.
+  for (const [service, entry] of Object.entries(snapshot.services)) {
+    for (const version of [undefined, ...Object.keys(entry.versions)]) {
+      const eff = effectiveConfig(snapshot, service, version);
+      const r = eff.resilience.retries;
+      if (r.backoffBaseMs > r.backoffMaxMs) {
+        problems.push({
+          key: version === undefined ? serviceKey(mesh, service) : versionKey(mesh, service, version),
+          message: `resilience.retries.backoffBaseMs (${r.backoffBaseMs}) must not exceed backoffMaxMs (${r.backoffMaxMs})`,
+        });
+      }
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, snapshot };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Objects merge key by key; arrays and scalars replace; undefined keeps the base. */
+export function deepMerge<T>(base: T, override: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(override)) return (override === undefined ? base : override) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) {
+    if (v === undefined) continue;
+    out[k] = isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : v;
+  }
+  return out as T;
+}
+
+/** BUILTIN_DEFAULTS <- defaults <- services/<service> <- services/<service>/versions/<version>. */
+export function effectiveConfig(snapshot: ConfigSnapshot, service: string, version?: string): EffectiveConfig {
+  let eff = deepMerge(BUILTIN_DEFAULTS, snapshot.defaults);
+  const entry = snapshot.services[service];
+  if (entry !== undefined) {
+    eff = deepMerge(eff, entry.doc);
+    const v = version === undefined ? undefined : entry.versions[version];
+    if (v !== undefined) eff = deepMerge(eff, v);
+  }
+  return eff;
+}
