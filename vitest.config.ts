@@ -8,14 +8,15 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['cli/**/*.test.{ts,tsx}', 'proxy/**/*.test.ts', 'services/**/*.test.ts'],
+          include: ['cli/**/*.test.{ts,tsx}', 'proxy/**/*.test.ts', 'services/**/*.test.ts', 'grafana/**/*.test.ts'],
+          exclude: ['grafana/prometheus.test.ts'],
           testTimeout: 10_000,
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'grafana/prometheus.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

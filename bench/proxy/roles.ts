@@ -1,15 +1,13 @@
 /**
- * Every process of the proxy benchmark, bundled once by run.ts and started pinned to a core:
+ * The reference processes of the proxy benchmark (meshdev itself is meshdev-main.ts, bundled apart so
+ * its memory is its own), bundled by run.ts and started pinned to a core:
  *   backend PORT                         the HTTP server every proxy forwards to
- *   meshdev PORT UPSTREAM_PORT SAMPLE    meshdev's standalone proxy (all features on)
  *   http-proxy PORT UPSTREAM_PORT        node-http-proxy with a keep-alive agent (the reference)
  *   fixed-rate URL RATE SECONDS          open-loop load at a fixed rate; prints latency percentiles as JSON
  */
 import http from 'node:http';
 import { Pool } from 'undici';
 import httpProxy from 'http-proxy';
-import { startStandalone } from '../../proxy/standalone.js';
-import { BufferedStdout, Logger } from '../../proxy/log.js';
 import { computeLatencyStats } from './stats.js';
 
 const [role, ...args] = process.argv.slice(2);
@@ -25,19 +23,6 @@ switch (role) {
     });
     server.keepAliveTimeout = 65_000;
     server.listen(Number(args[0]), '127.0.0.1', () => ready(Number(args[0])));
-    break;
-  }
-  case 'meshdev': {
-    const running = await startStandalone(
-      {
-        listen: { host: '127.0.0.1', port: Number(args[0]) },
-        upstreams: [{ host: '127.0.0.1', port: Number(args[1]) }],
-        admin: { host: '127.0.0.1', port: 0 },
-        accessLogSampleRate: Number(args[2] ?? '0.01'),
-      },
-      new Logger(new BufferedStdout(process.stderr)),
-    );
-    ready(running.listener.boundPort);
     break;
   }
   case 'http-proxy': {

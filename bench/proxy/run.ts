@@ -28,16 +28,18 @@ const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 const ACCESS_LOG_SAMPLE = process.env.BENCH_ACCESS_LOG_SAMPLE ?? '0.01';
+/** Node flags for the Node.js proxies (meshdev and node-http-proxy alike), e.g. "--max-semi-space-size=1". */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const PROXY_CORE = '0';
 const LOAD_CORE = os.cpus().length > 1 ? '1' : '0';
 
 const children: ChildProcess[] = [];
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 
-function pinned(core: string, cmd: string, args: string[]): ChildProcess {
+function pinned(core: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const child = hasTaskset
-    ? spawn('taskset', ['-c', core, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('taskset', ['-c', core, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+    : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   children.push(child);
   return child;
 }
@@ -150,36 +152,42 @@ const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'meshdev-bench-'));
   const roles = path.join(tmp, 'roles.mjs');
-  await build({
-    entryPoints: [path.resolve('bench/proxy/roles.ts')],
-    outfile: roles,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  const meshdevMain = path.join(tmp, 'meshdev.mjs');
+  for (const [entry, outfile] of [
+    ['bench/proxy/roles.ts', roles],
+    ['bench/proxy/meshdev-main.ts', meshdevMain],
+  ] as const) {
+    await build({
+      entryPoints: [path.resolve(entry)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      logLevel: 'warning',
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+  }
 
   const backendPort = await freePort();
   const backend = pinned(LOAD_CORE, process.execPath, [roles, 'backend', String(backendPort)]);
   await waitForPort(backendPort, backend, 'backend');
 
   const targets: Target[] = [{ name: 'direct (no proxy)', port: backendPort }];
-  const start = async (name: string, args: string[]) => {
+  /** Starts `node [flags] ...prefix PORT BACKEND_PORT ...suffix` on the proxy core. */
+  const start = async (name: string, prefix: string[], suffix: string[], env?: NodeJS.ProcessEnv) => {
     const port = await freePort();
-    const child = pinned(PROXY_CORE, process.execPath, [
-      roles,
-      args[0]!,
-      String(port),
-      String(backendPort),
-      ...args.slice(1),
-    ]);
+    const args = [...NODE_FLAGS, ...prefix, String(port), String(backendPort), ...suffix];
+    const child = pinned(PROXY_CORE, process.execPath, args, env);
     await waitForPort(port, child, name);
     targets.push({ name, port, pid: child.pid });
   };
-  await start('meshdev', ['meshdev', ACCESS_LOG_SAMPLE]);
-  await start('node-http-proxy', ['http-proxy']);
+  await start('meshdev', [meshdevMain], [ACCESS_LOG_SAMPLE]);
+  await start('meshdev (node:http client)', [meshdevMain], [ACCESS_LOG_SAMPLE], {
+    ...process.env,
+    MESHDEV_UPSTREAM_CLIENT: 'node',
+  });
+  await start('node-http-proxy', [roles, 'http-proxy'], []);
 
   const nginx = which('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : undefined);
   if (nginx !== undefined) {

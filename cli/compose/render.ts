@@ -328,7 +328,8 @@ export function renderProject(mesh: ResolvedMesh, options: RenderOptions): Rende
         },
         networks: [network],
         labels: labels(mesh, 'loadgen'),
-        depends_on: { ingress: { condition: 'service_started' } },
+        // Traffic starts once the ingress routes, so client success % is not charged for start-up.
+        depends_on: { ingress: { condition: 'service_healthy' } },
         healthcheck: { test: httpProbe(LOADGEN_METRICS_PORT, '/healthz'), interval: '1s', timeout: '2s', retries: 60 },
         stop_grace_period: '3s',
         restart: 'no',

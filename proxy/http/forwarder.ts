@@ -27,8 +27,8 @@ export interface ForwarderOptions {
   stats: RouteStats;
   /** Keep-alive pool for requests with a body, Expect or Upgrade (node:http). */
   agent: http.Agent;
-  /** Keep-alive pools for bodyless requests (undici: a faster client for the common case). */
-  dispatcher: Dispatcher;
+  /** Keep-alive pools for bodyless requests (undici: a faster client for the common case); absent: node:http only. */
+  dispatcher: Dispatcher | undefined;
   log: Logger;
   clock: Clock;
   rng: Rng;
@@ -167,8 +167,8 @@ class Exchange {
     this.sent = false;
     this.phase = Phase.Trying;
     this.tryStartedAt = this.o.clock.now();
-    if (!this.hasBody && !this.expectContinue) {
-      this.dispatchUndici(ep);
+    if (!this.hasBody && !this.expectContinue && this.o.dispatcher !== undefined) {
+      this.dispatchUndici(ep, this.o.dispatcher);
       this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
       return;
     }
@@ -190,10 +190,10 @@ class Exchange {
   }
 
   /** Bodyless requests (most of them) go through undici's dispatcher. */
-  private dispatchUndici(ep: Endpoint): void {
+  private dispatchUndici(ep: Endpoint, dispatcher: Dispatcher): void {
     const t = new UndiciTry(this);
     this.utry = t;
-    this.o.dispatcher.dispatch(
+    dispatcher.dispatch(
       {
         origin: ep.origin,
         method: this.req.method as Dispatcher.HttpMethod,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meshdev, spawnMeshdev } from '../support/cli.js';
 import { projectResources } from '../support/docker.js';
+import { panelQueries } from '../../grafana/panels.js';
 
 /**
  * The demo mesh, really started in Docker through the CLI, as a user would: `up --detach --wait`,
@@ -97,6 +98,13 @@ describe('the demo mesh', () => {
   });
 
   it('answers /products through the ingress across >= 3 sidecar hops, naming every instance', async () => {
+    // `--wait` returned when every instance was passing; callers learn it through Consul watches
+    // within moments. Allow that, bounded, then require 30 answers in a row to be 200.
+    await eventually(
+      async () => (await fetch(`${INGRESS}/products`, { signal: AbortSignal.timeout(5000) })).status === 200,
+      20_000,
+      'a first 200 from the ingress',
+    );
     const seenCatalog = new Set<string>();
     for (let i = 0; i < 30; i++) {
       const res = await fetch(`${INGRESS}/products`, { signal: AbortSignal.timeout(5000) });
@@ -116,6 +124,15 @@ describe('the demo mesh', () => {
   });
 
   it('has every instance registered and passing in Consul', async () => {
+    await eventually(
+      async () => {
+        const r = await meshdev(['status', '--json'], { cwd: workdir });
+        const st = JSON.parse(r.stdout) as { services: Array<{ instances: Array<{ health: string }> }> };
+        return st.services.every((s) => s.instances.every((i) => i.health === 'passing'));
+      },
+      30_000,
+      'every instance passing',
+    );
     for (const [service, ids] of Object.entries(DEMO_INSTANCES)) {
       const entries = await getJson<
         Array<{ Service: { ID: string; Meta: Record<string, string> }; Checks: Array<{ Status: string }> }>
@@ -148,6 +165,31 @@ describe('the demo mesh', () => {
       60_000,
       `Prometheus targets ${expected.join(', ')} all up`,
     );
+  });
+
+  it('answers every dashboard panel query from the live Prometheus', async () => {
+    const queries = panelQueries();
+    expect(queries.length).toBeGreaterThan(10);
+    const always = queries.filter((q) => q.expectsData === 'always');
+    // The load generator has been sending traffic since the mesh came up; give rates a window.
+    await eventually(
+      async () => {
+        for (const q of always) {
+          const r = await getJson<{ status: string; data: { result: unknown[] } }>(
+            `${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(q.promql)}`,
+          );
+          if (r.status !== 'success' || r.data.result.length === 0)
+            throw new Error(`no data for panel "${q.panelTitle}": ${q.promql}`);
+        }
+        return true;
+      },
+      90_000,
+      'data in every panel',
+    );
+    for (const q of queries) {
+      const r = await getJson<{ status: string }>(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(q.promql)}`);
+      expect(r.status, q.promql).toBe('success');
+    }
   });
 
   it('reports every instance in status --json', async () => {

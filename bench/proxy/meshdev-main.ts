@@ -1,0 +1,19 @@
+/**
+ * meshdev's standalone proxy as the benchmark runs it (all features on: balancer, retries, outlier
+ * detection, circuit breaker, metrics, traceparent, sampled access log to stderr).
+ * Args: PORT UPSTREAM_PORT ACCESS_LOG_SAMPLE. Prints `ready PORT`.
+ */
+import { startStandalone } from '../../proxy/standalone.js';
+import { BufferedStdout, Logger } from '../../proxy/log.js';
+
+const [port, upstreamPort, sample] = process.argv.slice(2);
+const running = await startStandalone(
+  {
+    listen: { host: '127.0.0.1', port: Number(port) },
+    upstreams: [{ host: '127.0.0.1', port: Number(upstreamPort) }],
+    admin: { host: '127.0.0.1', port: 0 },
+    accessLogSampleRate: Number(sample ?? '0.01'),
+  },
+  new Logger(new BufferedStdout(process.stderr)),
+);
+process.stdout.write(`ready ${running.listener.boundPort}\n`);
