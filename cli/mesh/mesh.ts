@@ -6,6 +6,8 @@ import type { MeshImages } from '../compose/render.js';
 import { renderProject, toYaml } from '../compose/render.js';
 import { MeshdevError } from '../errors.js';
 import { ensureComposeV2, runCompose } from '../runtime/compose.js';
+import type { ComposeProgressState } from '../runtime/compose-progress.js';
+import { foldComposeLine, initialProgress } from '../runtime/compose-progress.js';
 import { serviceHealth } from '../runtime/consul.js';
 import { connectDocker, ensureDockerReachable, listProjectContainers, sweepProject } from '../runtime/docker.js';
 import { busyPorts } from '../runtime/ports.js';
@@ -20,6 +22,17 @@ import { collectStatus, meshEndpoints } from './status.js';
 import type { Topology } from '../../proxy/schema/index.js';
 
 export type ProgressFn = (line: string) => void;
+
+/** Compose's own lines with MESHDEV_VERBOSE=1; otherwise condensed into counts. */
+function composeProgress(total: number, progress: ProgressFn): ProgressFn {
+  if (process.env.MESHDEV_VERBOSE) return progress;
+  let state: ComposeProgressState = initialProgress(total);
+  return (line) => {
+    const r = foldComposeLine(state, line);
+    state = r.state;
+    if (r.print !== undefined) progress(r.print);
+  };
+}
 export type ImageResolver = (opts: {
   grafana: boolean;
   onProgress: ProgressFn;
@@ -79,13 +92,17 @@ export class Mesh {
   }
 
   /** Renders the Compose project (pure apart from reading nothing); `write` puts it under `.meshdev/`. */
-  render(images: MeshImages): { yaml: string; files: Readonly<Record<string, string>> } {
+  render(images: MeshImages): { yaml: string; files: Readonly<Record<string, string>>; containers: number } {
     const project = renderProject(this.resolved, {
       images,
       topologyDir: dirname(this.topologyPath),
       grafanaDir: resolve(PACKAGE_ROOT, 'grafana'),
     });
-    return { yaml: toYaml(project.compose, this.topologyPath), files: project.files };
+    return {
+      yaml: toYaml(project.compose, this.topologyPath),
+      files: project.files,
+      containers: Object.keys(project.compose.services).length,
+    };
   }
 
   private async writeRendered(images: MeshImages): Promise<void> {
@@ -117,7 +134,7 @@ export class Mesh {
         {
           project: this.resolved.project,
           file: this.composeFile,
-          onLine: progress,
+          onLine: composeProgress(this.render(images).containers, progress),
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         },
         args,
@@ -241,8 +258,9 @@ export class StartedMesh implements AsyncDisposable {
     const progress = options.onProgress ?? (() => undefined);
     await ensureDockerReachable(this.docker);
     const project = this.mesh.resolved.project;
+    const existing = (await listProjectContainers(this.docker, project)).length;
     try {
-      await runCompose({ project, file: this.mesh.composeFile, onLine: progress }, [
+      await runCompose({ project, file: this.mesh.composeFile, onLine: composeProgress(existing, progress) }, [
         'down',
         '--remove-orphans',
         '--timeout',
