@@ -11,6 +11,11 @@ import { registerProxy } from './commands/proxy.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerSplit } from './commands/split.js';
 import { registerSchema } from './commands/schema.js';
+import { registerFault } from './commands/fault.js';
+import { registerContainer } from './commands/container.js';
+import { registerPartition } from './commands/partition.js';
+import { registerChaos } from './commands/chaos.js';
+import { registerUi } from './commands/ui.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -31,6 +36,11 @@ export function buildProgram(): Command {
     registerPolicy,
     registerSplit,
     registerSchema,
+    registerFault,
+    registerContainer,
+    registerPartition,
+    registerChaos,
+    registerUi,
   ]) {
     register(program);
   }

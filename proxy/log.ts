@@ -10,7 +10,10 @@ export interface LogSink {
 export class BufferedStdout implements LogSink {
   private buf: string[] = [];
   private scheduled = false;
-  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {}
+  constructor(private readonly out: NodeJS.WritableStream = process.stdout) {
+    // A closed stdout (log collector gone, `| head`) must not take the proxy down with it.
+    out.on('error', () => undefined);
+  }
   write(line: string): void {
     this.buf.push(line);
     if (!this.scheduled) {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { Registry } from 'prom-client';
 
 /**
@@ -96,7 +96,7 @@ export class ProxyMetrics {
     });
     this.duration = new Histogram({
       name: 'meshdev_request_duration_seconds',
-      help: 'Time from request received to response headers sent, in seconds.',
+      help: 'Time from request received until the response was complete (or failed), in seconds.',
       labelNames: ['direction', 'upstream', 'status_class'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
@@ -171,6 +171,8 @@ export class ProxyMetrics {
       registers,
     });
     this.configValid.set(1);
+    // Process metrics (RSS, CPU, heap, event-loop lag) are read at scrape time, off the data path.
+    collectDefaultMetrics({ register: registry, prefix: 'meshdev_', eventLoopMonitoringPrecision: 20 });
     this.consulErrors = new Counter({
       name: 'meshdev_consul_errors_total',
       help: 'Failed calls to the Consul agent, by operation.',

@@ -21,6 +21,8 @@ export interface StandaloneOptions {
   policy?: PolicyDocument;
   accessLogSampleRate?: number;
   exposeEndpoint?: boolean;
+  /** HTTP client towards the upstreams (default: undici for bodyless requests; env MESHDEV_UPSTREAM_CLIENT). */
+  upstreamClient?: 'undici' | 'node';
   registry?: Registry;
 }
 
@@ -33,7 +35,10 @@ export interface RunningStandalone {
 
 export async function startStandalone(o: StandaloneOptions, log: Logger): Promise<RunningStandalone> {
   const registry = o.registry ?? new Registry();
-  const proxy = new MeshProxy(registry, log, { exposeEndpoint: o.exposeEndpoint ?? false });
+  const proxy = new MeshProxy(registry, log, {
+    exposeEndpoint: o.exposeEndpoint ?? false,
+    ...(o.upstreamClient === undefined ? {} : { upstreamClient: o.upstreamClient }),
+  });
   const name = o.name ?? 'upstream';
   const doc: PolicyDocument = {
     ...o.policy,

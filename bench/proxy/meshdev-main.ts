@@ -17,3 +17,5 @@ const running = await startStandalone(
   new Logger(new BufferedStdout(process.stderr)),
 );
 process.stdout.write(`ready ${running.listener.boundPort}\n`);
+for (const sig of ['SIGTERM', 'SIGINT'] as const)
+  process.once(sig, () => void running.stop().then(() => process.exit(0)));

@@ -8,8 +8,8 @@
  * retries, outlier detection, circuit breaker, metrics, traceparent, 1% access log), node-http-proxy
  * with a keep-alive agent, and nginx and haproxy when installed.
  *
- * Env: BENCH_SECONDS (throughput run per target, default 10), BENCH_LATENCY_SECONDS (fixed-rate run,
- * default 10), BENCH_RATE (default 1000), BENCH_CONNECTIONS (default 50), BENCH_SOAK_SECONDS (e.g. 300:
+ * Env: BENCH_SECONDS (throughput run per target and round, default 5), BENCH_LATENCY_SECONDS (fixed-rate run,
+ * default 5), BENCH_ROUNDS (default 3), BENCH_RATE (default 1000), BENCH_CONNECTIONS (default 50), BENCH_SOAK_SECONDS (e.g. 300:
  * also soak meshdev at the fixed rate and report RSS growth), BENCH_ACCESS_LOG_SAMPLE (default 0.01).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,11 +22,13 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import type { LatencyStats } from './stats.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
+/** Interleaved rounds per target (the median is reported). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ACCESS_LOG_SAMPLE = process.env.BENCH_ACCESS_LOG_SAMPLE ?? '0.01';
 /** Node flags for the Node.js proxies (meshdev and node-http-proxy alike), e.g. "--max-semi-space-size=1". */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
@@ -105,8 +107,20 @@ interface Target {
 
 const autocannon = path.resolve('node_modules/autocannon/autocannon.js');
 
-async function throughput(t: Target): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+const wrk = which('wrk');
+
+/** Closed-loop max throughput: wrk when installed (C, leaves more of the load core to the backend), else autocannon. */
+async function throughput(t: Target): Promise<{ rps: number; errors: number }> {
   const url = `http://127.0.0.1:${t.port}/`;
+  if (wrk !== undefined) {
+    await run(LOAD_CORE, wrk, ['-t1', `-c${CONNECTIONS}`, '-d2s', url]); // warm-up
+    const out = await run(LOAD_CORE, wrk, ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url]);
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+    const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+    const errors = non2xx + (sock === null ? 0 : sock.slice(1).reduce((a, b) => a + Number(b), 0));
+    return { rps, errors };
+  }
   await run(LOAD_CORE, process.execPath, [autocannon, '-c', String(CONNECTIONS), '-d', '2', '--json', url]); // warm-up
   const out = await run(LOAD_CORE, process.execPath, [
     autocannon,
@@ -119,11 +133,10 @@ async function throughput(t: Target): Promise<{ rps: number; p50: number; p99: n
   ]);
   const j = JSON.parse(out.trim().split('\n').pop()!) as {
     requests: { average: number };
-    latency: { p50: number; p99: number };
     errors: number;
     non2xx: number;
   };
-  return { rps: j.requests.average, p50: j.latency.p50, p99: j.latency.p99, errors: j.errors + j.non2xx };
+  return { rps: j.requests.average, errors: j.errors + j.non2xx };
 }
 
 async function fixedRate(
@@ -221,17 +234,32 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
   }
 
   process.stderr.write(
-    `targets: ${targets.map((t) => t.name).join(', ')}; ${SECONDS}s throughput + ${LATENCY_SECONDS}s at ${RATE} rps each\n`,
+    `targets: ${targets.map((t) => t.name).join(', ')}; ${ROUNDS} interleaved rounds of ${SECONDS}s throughput + ${LATENCY_SECONDS}s at ${RATE} rps\n`,
   );
-  const results = new Map<
-    string,
-    { tp: Awaited<ReturnType<typeof throughput>>; lat: Awaited<ReturnType<typeof fixedRate>> }
-  >();
+  // Interleaved rounds, median per target: background load on a shared machine drifts over minutes, and
+  // measuring each target in one block would bias the ratios by when it ran.
+  type Tp = Awaited<ReturnType<typeof throughput>>;
+  type Lat = Awaited<ReturnType<typeof fixedRate>>;
+  const tpRuns = new Map<string, Tp[]>();
+  const latRuns = new Map<string, Lat[]>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    process.stderr.write(`  round ${round}/${ROUNDS}\n`);
+    for (const t of targets) tpRuns.set(t.name, [...(tpRuns.get(t.name) ?? []), await throughput(t)]);
+    for (const t of targets)
+      latRuns.set(t.name, [...(latRuns.get(t.name) ?? []), await fixedRate(roles, t, LATENCY_SECONDS)]);
+  }
+  const results = new Map<string, { tp: Tp; lat: Lat }>();
   for (const t of targets) {
-    process.stderr.write(`  ${t.name}...\n`);
-    const tp = await throughput(t);
-    const lat = await fixedRate(roles, t, LATENCY_SECONDS);
-    results.set(t.name, { tp, lat });
+    const tps = [...tpRuns.get(t.name)!].sort((x, y) => x.rps - y.rps);
+    const lats = [...latRuns.get(t.name)!].sort((x, y) => x.p99 - y.p99);
+    results.set(t.name, {
+      tp: { ...tps[Math.floor(tps.length / 2)]!, errors: tps.reduce((n, r) => n + r.errors, 0) },
+      lat: {
+        ...lats[Math.floor(lats.length / 2)]!,
+        errors: lats.reduce((n, r) => n + r.errors, 0),
+        rssMb: Math.max(...lats.map((r) => r.rssMb)),
+      },
+    });
   }
 
   const ref = results.get('node-http-proxy')!.tp.rps;
@@ -242,7 +270,10 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
   );
   lines.push('');
   lines.push(
-    `Throughput: autocannon -c ${CONNECTIONS}, ${SECONDS} s. Latency: open-loop ${RATE} rps for ${LATENCY_SECONDS} s, coordinated-omission corrected (measured from when each request was due).`,
+    `Median of ${ROUNDS} interleaved rounds; load average at the end: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores.`,
+  );
+  lines.push(
+    `Throughput: ${wrk !== undefined ? 'wrk -t1' : 'autocannon'} -c ${CONNECTIONS}, ${SECONDS} s. Latency: open-loop ${RATE} rps for ${LATENCY_SECONDS} s, coordinated-omission corrected (measured from when each request was due).`,
   );
   lines.push('');
   lines.push(
@@ -265,21 +296,38 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
   );
 
   if (SOAK_SECONDS > 0) {
+    // RSS right after a GC is the floor of the sawtooth; a leak raises the floor, GC timing only the peaks.
+    // So: per 30 s window, the lowest RSS seen (sampled every 250 ms) and the highest.
     const t = targets.find((x) => x.name === 'meshdev')!;
     const chunk = Math.min(30, SOAK_SECONDS);
-    const samples: number[] = [];
+    const floors: number[] = [];
+    const peaks: number[] = [];
     for (let elapsed = 0; elapsed < SOAK_SECONDS; elapsed += chunk) {
+      let floor = Infinity;
+      let peak = 0;
+      const sampler = setInterval(
+        () =>
+          void rssMb(t.pid!).then((v) => {
+            floor = Math.min(floor, v);
+            peak = Math.max(peak, v);
+          }),
+        250,
+      );
       await fixedRate(roles, t, chunk);
-      samples.push(await rssMb(t.pid!));
+      clearInterval(sampler);
+      floors.push(floor);
+      peaks.push(peak);
     }
-    const first = samples[0]!;
-    const last = samples[samples.length - 1]!;
-    const growth = last - first;
+    // A leak raises the post-GC floor for good; V8 growing and later shrinking its heap does not.
+    const half = Math.ceil(floors.length / 2);
+    const growth = Math.min(...floors.slice(half)) - Math.min(...floors.slice(0, half));
     lines.push('');
+    lines.push(`Soak: meshdev at ${RATE} rps for ${SOAK_SECONDS} s; RSS per ${chunk} s window (MB):`);
+    lines.push(`  lowest:  ${floors.map((v) => fmt(v, 1)).join(', ')}`);
+    lines.push(`  highest: ${peaks.map((v) => fmt(v, 1)).join(', ')}`);
     lines.push(
-      `Soak: meshdev at ${RATE} rps for ${SOAK_SECONDS} s, RSS after each ${chunk} s: ${samples.map((s) => fmt(s, 1)).join(', ')} MB`,
+      `No growth (lowest RSS in the second half - lowest in the first half <= 5 MB): ${growth <= 5 ? 'PASS' : 'FAIL'} (${fmt(growth, 1)} MB)`,
     );
-    lines.push(`No growth (last - first <= 5 MB): ${growth <= 5 ? 'PASS' : 'FAIL'} (${fmt(growth, 1)} MB)`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   await rm(tmp, { recursive: true, force: true });

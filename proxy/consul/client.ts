@@ -241,7 +241,7 @@ function indexOf(res: MiniResponse): number {
 export function describe(err: unknown): string {
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof Error && cause.message !== err.message) return `${err.message} (${cause.message})`;
+    if (cause instanceof Error && !err.message.includes(cause.message)) return `${err.message} (${cause.message})`;
     return err.message;
   }
   return String(err);

@@ -115,7 +115,11 @@ class Exchange {
       'x-request-id',
       this.requestId,
     ]);
-    this.version = selectVersion(up.routes, { path: this.req.url ?? '/', headers: this.req.headers }, this.o.rng);
+    const routes = up.routes;
+    this.version =
+      routes.rules.length === 0 && routes.fallback === undefined
+        ? undefined
+        : selectVersion(routes, { path: this.req.url ?? '/', headers: this.req.headers }, this.o.rng);
     this.policy = up.policyFor(this.version);
     this.res.on('close', this.onClientClose);
     this.res.on('finish', this.onFinish);
@@ -187,6 +191,7 @@ class Exchange {
     ureq.on('socket', this.onSocket);
     if (this.expectContinue) ureq.on('continue', this.onContinue);
     this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
+    if (!this.hasBody) ureq.end();
   }
 
   /** Bodyless requests (most of them) go through undici's dispatcher. */

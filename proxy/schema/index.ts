@@ -3,8 +3,10 @@
  *  - topology.ts: `mesh.yaml`, written by the developer, read by the CLI
  *  - bootstrap.ts: what the CLI hands each sidecar at start (env MESHDEV_SIDECAR)
  *  - config.ts: live configuration in Consul KV (balancer, resilience, routes), watched by sidecars
+ *  - faults.ts: faults, partitions and header-fault settings in Consul KV, watched by sidecars
  */
 export * from './topology.js';
 export * from './bootstrap.js';
 export * from './issues.js';
 export * from './config.js';
+export * from './faults.js';

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
@@ -36,6 +36,7 @@ async function proxyTo(
       admin: { host: '127.0.0.1', port: 0 },
       accessLogSampleRate: 0,
       exposeEndpoint: true,
+      upstreamClient: client,
       ...extra,
     },
     silentLogger,
@@ -62,344 +63,358 @@ async function metric(p: RunningStandalone, name: string): Promise<number> {
   return sum;
 }
 
-describe('resilience', () => {
-  it('ejects an instance that fails every request within 1 s at 20 rps, clients see no error, then re-admits it', async () => {
-    const good1 = counting('good1');
-    const good2 = counting('good2');
-    let badHealthy = false;
-    const bad = { n: 0 };
-    const s1 = await server(good1.handler);
-    const s2 = await server(good2.handler);
-    const s3 = await server((req, res) => {
-      bad.n++;
-      res.writeHead(badHealthy ? 200 : 503).end('bad');
-    });
-    const p = await proxyTo([s1, s2, s3], {
-      policy: { resilience: { outlierDetection: { baseEjectionMs: 1500 } } },
-    });
-    const started = Date.now();
-    let ejectedAt: number | undefined;
-    const statuses: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      statuses.push((await request(`${p.url}/x`)).status);
-      const eps = p.proxy.endpointsView().upstream as { endpoints: { id: string; state: string }[] };
-      if (ejectedAt === undefined && eps.endpoints.find((e) => e.id.endsWith(`:${s3.port}`))?.state === 'ejected') {
-        ejectedAt = Date.now() - started;
+// Bodyless requests go through undici by default; every behaviour must hold with node:http too.
+let client: 'undici' | 'node' = 'undici';
+
+describe.each(['undici', 'node'] as const)('upstream client %s', (upstreamClient) => {
+  beforeAll(() => {
+    client = upstreamClient;
+  });
+
+  describe('resilience', () => {
+    it('ejects an instance that fails every request within 1 s at 20 rps, clients see no error, then re-admits it', async () => {
+      const good1 = counting('good1');
+      const good2 = counting('good2');
+      let badHealthy = false;
+      const bad = { n: 0 };
+      const s1 = await server(good1.handler);
+      const s2 = await server(good2.handler);
+      const s3 = await server((req, res) => {
+        bad.n++;
+        res.writeHead(badHealthy ? 200 : 503).end('bad');
+      });
+      const p = await proxyTo([s1, s2, s3], {
+        policy: { resilience: { outlierDetection: { baseEjectionMs: 1500 } } },
+      });
+      const started = Date.now();
+      let ejectedAt: number | undefined;
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        statuses.push((await request(`${p.url}/x`)).status);
+        const eps = p.proxy.endpointsView().upstream as { endpoints: { id: string; state: string }[] };
+        if (ejectedAt === undefined && eps.endpoints.find((e) => e.id.endsWith(`:${s3.port}`))?.state === 'ejected') {
+          ejectedAt = Date.now() - started;
+        }
+        await new Promise((r) => setTimeout(r, 50)); // ~20 rps
       }
-      await new Promise((r) => setTimeout(r, 50)); // ~20 rps
-    }
-    expect(statuses.every((s) => s === 200)).toBe(true); // failed tries were retried on another instance
-    expect(ejectedAt).toBeDefined();
-    expect(ejectedAt!).toBeLessThan(1000);
-    expect(await metric(p, 'meshdev_outlier_ejections_total')).toBe(1);
-    const badHitsWhileEjected = bad.n;
+      expect(statuses.every((s) => s === 200)).toBe(true); // failed tries were retried on another instance
+      expect(ejectedAt).toBeDefined();
+      expect(ejectedAt!).toBeLessThan(1000);
+      expect(await metric(p, 'meshdev_outlier_ejections_total')).toBe(1);
+      const badHitsWhileEjected = bad.n;
 
-    // Healthy again: after the ejection time it is re-admitted and receives traffic.
-    badHealthy = true;
-    await eventually(
-      async () => {
-        await request(`${p.url}/y`);
-        return bad.n > badHitsWhileEjected;
-      },
-      { timeoutMs: 5000, intervalMs: 50, what: 're-admitted instance receiving traffic' },
-    );
-    expect(await metric(p, 'meshdev_outlier_readmissions_total')).toBe(1);
-  });
-
-  it('a killed instance (connection refused) is retried on another endpoint, even for POST, and ejected', async () => {
-    const good = counting('good');
-    const s1 = await server(good.handler);
-    const dead = await server(() => undefined);
-    await dead.close();
-    const p = await proxyTo([s1, dead]);
-    for (let i = 0; i < 8; i++) {
-      const r = await request(`${p.url}/`, { method: 'POST', body: 'hello' });
-      expect(r.status).toBe(200);
-    }
-    expect(good.hits.n).toBe(8);
-    expect(await metric(p, 'meshdev_retries_total')).toBeGreaterThanOrEqual(1);
-    expect(await metric(p, 'meshdev_outlier_ejections_total')).toBe(1);
-  });
-
-  it('never sends a non-idempotent request twice once it reached the upstream; idempotent ones are retried', async () => {
-    const arrivals = { POST: 0, GET: 0 };
-    const reset: http.RequestListener = (req) => {
-      arrivals[req.method as 'POST' | 'GET']++;
-      req.socket.destroy(); // reset after the request arrived
-    };
-    const a = await server(reset);
-    const b = await server(reset);
-    const p = await proxyTo([a, b], { policy: { resilience: { outlierDetection: { enabled: false } } } });
-    const post = await request(`${p.url}/order`, {
-      method: 'POST',
-      body: JSON.stringify({ item: 1 }),
-      headers: { 'content-type': 'application/json' },
+      // Healthy again: after the ejection time it is re-admitted and receives traffic.
+      badHealthy = true;
+      await eventually(
+        async () => {
+          await request(`${p.url}/y`);
+          return bad.n > badHitsWhileEjected;
+        },
+        { timeoutMs: 5000, intervalMs: 50, what: 're-admitted instance receiving traffic' },
+      );
+      expect(await metric(p, 'meshdev_outlier_readmissions_total')).toBe(1);
     });
-    expect(post.status).toBe(502);
-    expect(post.headers['x-meshdev-reason']).toMatch(/^upstream-reset/);
-    expect(arrivals.POST).toBe(1);
-    const bodyless = await request(`${p.url}/order`, { method: 'POST' });
-    expect(bodyless.status).toBe(502);
-    expect(arrivals.POST).toBe(2);
-    const get = await request(`${p.url}/order`);
-    expect(get.status).toBe(502);
-    expect(arrivals.GET).toBe(3); // first try + 2 retries
-  });
 
-  it('retries 503 for GET on a different endpoint but not for POST', async () => {
-    const unavailable = counting('unavailable', 503);
-    const ok = counting('ok');
-    const a = await server(unavailable.handler);
-    const b = await server(ok.handler);
-    const p = await proxyTo([a, b], { policy: { resilience: { outlierDetection: { enabled: false } } } });
-    for (let i = 0; i < 4; i++) expect((await request(`${p.url}/`)).status).toBe(200);
-    const posts = await Promise.all([0, 1, 2, 3].map(() => request(`${p.url}/`, { method: 'POST', body: 'x' })));
-    expect(posts.map((r) => r.status).sort()).toEqual([200, 200, 503, 503]);
-  });
-
-  it('circuit breaking: beyond max concurrent + pending, an immediate 503 with a reason header', async () => {
-    const held: http.ServerResponse[] = [];
-    const s = await server((_req, res) => held.push(res));
-    const p = await proxyTo([s], { policy: { resilience: { circuitBreaker: { maxConcurrent: 1, maxPending: 0 } } } });
-    const first = request(`${p.url}/slow`);
-    await eventually(() => held.length === 1);
-    const t0 = performance.now();
-    const second = await request(`${p.url}/fast`);
-    expect(second.status).toBe(503);
-    expect(second.headers['x-meshdev-reason']).toMatch(/^circuit-open/);
-    expect(performance.now() - t0).toBeLessThan(200);
-    held[0]!.end('done');
-    expect((await first).status).toBe(200);
-    expect(await metric(p, 'meshdev_rejections_total{upstream="upstream",reason="circuit_open"}')).toBe(1);
-  });
-
-  it('per-try timeout retries a hung endpoint; the overall timeout answers 504', async () => {
-    const hung = await server(() => undefined);
-    const ok = counting('ok');
-    const s = await server(ok.handler);
-    const p = await proxyTo([hung, s], { policy: { resilience: { perTryTimeoutMs: 200, timeoutMs: 2000 } } });
-    for (let i = 0; i < 2; i++) expect((await request(`${p.url}/`)).status).toBe(200);
-    const only = await proxyTo([hung], { policy: { resilience: { perTryTimeoutMs: 150, timeoutMs: 400 } } });
-    const t0 = performance.now();
-    const r = await request(`${only.url}/`);
-    expect(r.status).toBe(504);
-    expect(r.headers['x-meshdev-reason']).toMatch(/^upstream-timeout/);
-    expect(performance.now() - t0).toBeLessThan(1500);
-  });
-});
-
-describe('HTTP correctness', () => {
-  it('streams large uploads and downloads both ways (chunked), intact', async () => {
-    const s = await server((req, res) => {
-      const hash = createHash('sha256');
-      let n = 0;
-      req.on('data', (c: Buffer) => {
-        hash.update(c);
-        n += c.length;
-      });
-      req.on('end', () => {
-        res.writeHead(200, { 'x-upload-sha': hash.digest('hex'), 'x-upload-bytes': String(n) });
-        // 16 MiB download, chunked.
-        const chunk = Buffer.alloc(64 * 1024, 7);
-        let left = 256;
-        const write = () => {
-          while (left > 0) {
-            left--;
-            if (!res.write(chunk)) return res.once('drain', write);
-          }
-          res.end();
-        };
-        write();
-      });
+    it('a killed instance (connection refused) is retried on another endpoint, even for POST, and ejected', async () => {
+      const good = counting('good');
+      const s1 = await server(good.handler);
+      const dead = await server(() => undefined);
+      await dead.close();
+      const p = await proxyTo([s1, dead]);
+      for (let i = 0; i < 8; i++) {
+        const r = await request(`${p.url}/`, { method: 'POST', body: 'hello' });
+        expect(r.status).toBe(200);
+      }
+      expect(good.hits.n).toBe(8);
+      expect(await metric(p, 'meshdev_retries_total')).toBeGreaterThanOrEqual(1);
+      expect(await metric(p, 'meshdev_outlier_ejections_total')).toBe(1);
     });
-    const p = await proxyTo([s]);
-    const upload = Buffer.alloc(8 * 1024 * 1024);
-    for (let i = 0; i < upload.length; i += 4096) upload[i] = i % 251;
-    const result = await new Promise<{ headers: http.IncomingHttpHeaders; bytes: number; sha: string }>(
-      (resolve, reject) => {
-        const req = http.request(`${p.url}/upload`, { method: 'PUT', agent: false }, (res) => {
-          const h = createHash('sha256');
-          let bytes = 0;
-          res.on('data', (c: Buffer) => {
-            h.update(c);
-            bytes += c.length;
-          });
-          res.on('end', () => resolve({ headers: res.headers, bytes, sha: h.digest('hex') }));
+
+    it('never sends a non-idempotent request twice once it reached the upstream; idempotent ones are retried', async () => {
+      const arrivals = { POST: 0, GET: 0 };
+      const reset: http.RequestListener = (req) => {
+        arrivals[req.method as 'POST' | 'GET']++;
+        req.socket.destroy(); // reset after the request arrived
+      };
+      const a = await server(reset);
+      const b = await server(reset);
+      const p = await proxyTo([a, b], { policy: { resilience: { outlierDetection: { enabled: false } } } });
+      const post = await request(`${p.url}/order`, {
+        method: 'POST',
+        body: JSON.stringify({ item: 1 }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(post.status).toBe(502);
+      expect(post.headers['x-meshdev-reason']).toMatch(/^upstream-reset/);
+      expect(arrivals.POST).toBe(1);
+      const bodyless = await request(`${p.url}/order`, { method: 'POST' });
+      expect(bodyless.status).toBe(502);
+      expect(arrivals.POST).toBe(2);
+      const get = await request(`${p.url}/order`);
+      expect(get.status).toBe(502);
+      expect(arrivals.GET).toBe(3); // first try + 2 retries
+    });
+
+    it('retries 503 for GET on a different endpoint but not for POST', async () => {
+      const unavailable = counting('unavailable', 503);
+      const ok = counting('ok');
+      const a = await server(unavailable.handler);
+      const b = await server(ok.handler);
+      const p = await proxyTo([a, b], { policy: { resilience: { outlierDetection: { enabled: false } } } });
+      for (let i = 0; i < 4; i++) expect((await request(`${p.url}/`)).status).toBe(200);
+      const posts = await Promise.all([0, 1, 2, 3].map(() => request(`${p.url}/`, { method: 'POST', body: 'x' })));
+      expect(posts.map((r) => r.status).sort()).toEqual([200, 200, 503, 503]);
+    });
+
+    it('circuit breaking: beyond max concurrent + pending, an immediate 503 with a reason header', async () => {
+      const held: http.ServerResponse[] = [];
+      const s = await server((_req, res) => held.push(res));
+      const p = await proxyTo([s], { policy: { resilience: { circuitBreaker: { maxConcurrent: 1, maxPending: 0 } } } });
+      const first = request(`${p.url}/slow`);
+      await eventually(() => held.length === 1);
+      const t0 = performance.now();
+      const second = await request(`${p.url}/fast`);
+      expect(second.status).toBe(503);
+      expect(second.headers['x-meshdev-reason']).toMatch(/^circuit-open/);
+      expect(performance.now() - t0).toBeLessThan(200);
+      held[0]!.end('done');
+      expect((await first).status).toBe(200);
+      expect(await metric(p, 'meshdev_rejections_total{upstream="upstream",reason="circuit_open"}')).toBe(1);
+    });
+
+    it('per-try timeout retries a hung endpoint; the overall timeout answers 504', async () => {
+      const hung = await server(() => undefined);
+      const ok = counting('ok');
+      const s = await server(ok.handler);
+      const p = await proxyTo([hung, s], { policy: { resilience: { perTryTimeoutMs: 200, timeoutMs: 2000 } } });
+      for (let i = 0; i < 2; i++) expect((await request(`${p.url}/`)).status).toBe(200);
+      const only = await proxyTo([hung], { policy: { resilience: { perTryTimeoutMs: 150, timeoutMs: 400 } } });
+      const t0 = performance.now();
+      const r = await request(`${only.url}/`);
+      expect(r.status).toBe(504);
+      expect(r.headers['x-meshdev-reason']).toMatch(/^upstream-timeout/);
+      expect(performance.now() - t0).toBeLessThan(1500);
+    });
+  });
+
+  describe('HTTP correctness', () => {
+    it('streams large uploads and downloads both ways (chunked), intact', async () => {
+      const s = await server((req, res) => {
+        const hash = createHash('sha256');
+        let n = 0;
+        req.on('data', (c: Buffer) => {
+          hash.update(c);
+          n += c.length;
         });
-        req.on('error', reject);
-        // Chunked upload in pieces.
-        for (let i = 0; i < upload.length; i += 1 << 20) req.write(upload.subarray(i, i + (1 << 20)));
-        req.end();
-      },
-    );
-    expect(result.headers['x-upload-bytes']).toBe(String(upload.length));
-    expect(result.headers['x-upload-sha']).toBe(createHash('sha256').update(upload).digest('hex'));
-    expect(result.bytes).toBe(16 * 1024 * 1024);
-    expect(result.sha).toBe(
-      createHash('sha256')
-        .update(Buffer.alloc(16 * 1024 * 1024, 7))
-        .digest('hex'),
-    );
-  });
-
-  it('passes Expect: 100-continue through to the upstream', async () => {
-    let upstreamSawExpect = false;
-    const s = await startHttpServer(() => undefined);
-    cleanup.push(() => s.close());
-    s.server.on('checkContinue', (req, res) => {
-      upstreamSawExpect = true;
-      res.writeContinue();
-      let n = 0;
-      req.on('data', (c: Buffer) => (n += c.length));
-      req.on('end', () => res.end(`got ${n}`));
-    });
-    const p = await proxyTo([s]);
-    const body = await new Promise<{ continued: boolean; text: string }>((resolve, reject) => {
-      let continued = false;
-      const req = http.request(
-        `${p.url}/upload`,
-        { method: 'POST', agent: false, headers: { expect: '100-continue', 'content-length': '5' } },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c));
-          res.on('end', () => resolve({ continued, text }));
+        req.on('end', () => {
+          res.writeHead(200, { 'x-upload-sha': hash.digest('hex'), 'x-upload-bytes': String(n) });
+          // 16 MiB download, chunked.
+          const chunk = Buffer.alloc(64 * 1024, 7);
+          let left = 256;
+          const write = () => {
+            while (left > 0) {
+              left--;
+              if (!res.write(chunk)) return res.once('drain', write);
+            }
+            res.end();
+          };
+          write();
+        });
+      });
+      const p = await proxyTo([s]);
+      const upload = Buffer.alloc(8 * 1024 * 1024);
+      for (let i = 0; i < upload.length; i += 4096) upload[i] = i % 251;
+      const result = await new Promise<{ headers: http.IncomingHttpHeaders; bytes: number; sha: string }>(
+        (resolve, reject) => {
+          const req = http.request(`${p.url}/upload`, { method: 'PUT', agent: false }, (res) => {
+            const h = createHash('sha256');
+            let bytes = 0;
+            res.on('data', (c: Buffer) => {
+              h.update(c);
+              bytes += c.length;
+            });
+            res.on('end', () => resolve({ headers: res.headers, bytes, sha: h.digest('hex') }));
+          });
+          req.on('error', reject);
+          // Chunked upload in pieces.
+          for (let i = 0; i < upload.length; i += 1 << 20) req.write(upload.subarray(i, i + (1 << 20)));
+          req.end();
         },
       );
-      req.on('continue', () => {
-        continued = true;
-        req.end('12345');
+      expect(result.headers['x-upload-bytes']).toBe(String(upload.length));
+      expect(result.headers['x-upload-sha']).toBe(createHash('sha256').update(upload).digest('hex'));
+      expect(result.bytes).toBe(16 * 1024 * 1024);
+      expect(result.sha).toBe(
+        createHash('sha256')
+          .update(Buffer.alloc(16 * 1024 * 1024, 7))
+          .digest('hex'),
+      );
+    });
+
+    it('passes Expect: 100-continue through to the upstream', async () => {
+      let upstreamSawExpect = false;
+      const s = await startHttpServer(() => undefined);
+      cleanup.push(() => s.close());
+      s.server.on('checkContinue', (req, res) => {
+        upstreamSawExpect = true;
+        res.writeContinue();
+        let n = 0;
+        req.on('data', (c: Buffer) => (n += c.length));
+        req.on('end', () => res.end(`got ${n}`));
       });
-      req.on('error', reject);
-      req.flushHeaders();
-    });
-    expect(upstreamSawExpect).toBe(true);
-    expect(body).toEqual({ continued: true, text: 'got 5' });
-  });
-
-  it('HEAD, 204 and 304 have no body; hop-by-hop headers are stripped both ways', async () => {
-    let seen: http.IncomingHttpHeaders = {};
-    const s = await server((req, res) => {
-      seen = req.headers;
-      if (req.url === '/204') return res.writeHead(204).end();
-      if (req.url === '/304') return res.writeHead(304, { etag: '"a"' }).end();
-      res.writeHead(200, { 'content-length': '5', connection: 'x-internal', 'x-internal': 'secret', 'x-kept': 'yes' });
-      res.end(req.method === 'HEAD' ? undefined : 'hello');
-    });
-    const p = await proxyTo([s]);
-    const head = await request(`${p.url}/h`, {
-      method: 'HEAD',
-      headers: { connection: 'x-private', 'x-private': '1', 'proxy-authorization': 'x', te: 'trailers' },
-    });
-    expect(head.status).toBe(200);
-    expect(head.body).toBe('');
-    expect(head.headers['content-length']).toBe('5');
-    expect(seen['x-private']).toBeUndefined();
-    expect(seen['proxy-authorization']).toBeUndefined();
-    expect(seen['te']).toBeUndefined();
-    expect(seen.traceparent).toMatch(/^00-/);
-    const get = await request(`${p.url}/h`);
-    expect(get.body).toBe('hello');
-    expect(get.headers['x-internal']).toBeUndefined();
-    expect(get.headers['x-kept']).toBe('yes');
-    expect((await request(`${p.url}/204`)).status).toBe(204);
-    const notModified = await request(`${p.url}/304`);
-    expect(notModified.status).toBe(304);
-    expect(notModified.body).toBe('');
-  });
-
-  it('propagates an incoming traceparent (same trace id, new parent id)', async () => {
-    let tp = '';
-    const s = await server((req, res) => {
-      tp = String(req.headers.traceparent);
-      res.end();
-    });
-    const p = await proxyTo([s]);
-    const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    await request(`${p.url}/`, { headers: { traceparent: incoming } });
-    expect(tp).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
-    expect(tp).not.toBe(incoming);
-  });
-
-  it('passes WebSocket upgrades through', async () => {
-    const s = await startHttpServer((_req, res) => res.end());
-    cleanup.push(() => s.close());
-    const wss = new WebSocketServer({ server: s.server });
-    wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo:${String(m)}`)));
-    cleanup.push(async () => wss.close());
-    const p = await proxyTo([s]);
-    const ws = new WebSocket(`ws://127.0.0.1:${p.listener.boundPort}/ws`);
-    cleanup.push(async () => ws.terminate());
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    const reply = new Promise<string>((resolve) => ws.once('message', (m) => resolve(String(m))));
-    ws.send('ping');
-    expect(await reply).toBe('echo:ping');
-  });
-
-  it('a client that disconnects aborts the upstream request', async () => {
-    let upstreamClosed = false;
-    let arrived = false;
-    const s = await server((req, res) => {
-      arrived = true;
-      res.on('close', () => (upstreamClosed = true));
-    });
-    const p = await proxyTo([s]);
-    const req = http.request(`${p.url}/long`, { agent: false });
-    req.on('error', () => undefined);
-    req.end();
-    await eventually(() => arrived);
-    req.destroy();
-    await eventually(() => upstreamClosed, { timeoutMs: 2000, what: 'upstream request aborted' });
-  });
-
-  it('an upstream that resets mid-response aborts the client connection and is counted', async () => {
-    const s = await server((req, res) => {
-      res.writeHead(200, { 'content-length': '100000' });
-      res.write(Buffer.alloc(1000));
-      setTimeout(() => req.socket.destroy(), 20);
-    });
-    const p = await proxyTo([s]);
-    const outcome = await new Promise<string>((resolve) => {
-      const req = http.get(`${p.url}/`, { agent: false }, (res) => {
-        res.on('data', () => undefined);
-        res.on('end', () => resolve('end'));
-        res.on('aborted', () => resolve('aborted'));
-        res.on('error', () => resolve('aborted'));
+      const p = await proxyTo([s]);
+      const body = await new Promise<{ continued: boolean; text: string }>((resolve, reject) => {
+        let continued = false;
+        const req = http.request(
+          `${p.url}/upload`,
+          { method: 'POST', agent: false, headers: { expect: '100-continue', 'content-length': '5' } },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c));
+            res.on('end', () => resolve({ continued, text }));
+          },
+        );
+        req.on('continue', () => {
+          continued = true;
+          req.end('12345');
+        });
+        req.on('error', reject);
+        req.flushHeaders();
       });
-      req.on('error', () => resolve('aborted'));
+      expect(upstreamSawExpect).toBe(true);
+      expect(body).toEqual({ continued: true, text: 'got 5' });
     });
-    expect(outcome).toBe('aborted');
-    await eventually(async () => (await metric(p, 'meshdev_upstream_resets_total')) === 1);
-    // The proxy still serves other requests.
-    const other = await server((_q, r) => r.end('fine'));
-    const p2 = await proxyTo([other]);
-    expect((await request(`${p2.url}/`)).body).toBe('fine');
-  });
 
-  it('malformed client HTTP gets a 4xx on that connection only', async () => {
-    const s = await server((req, res) => {
-      req.resume();
-      req.on('end', () => res.end('ok'));
-    });
-    const p = await proxyTo([s]);
-    const raw = (text: string) =>
-      new Promise<string>((resolve) => {
-        const sock = net.connect(p.listener.boundPort, '127.0.0.1', () => sock.write(text));
-        let out = '';
-        sock.on('data', (d) => (out += d));
-        sock.on('close', () => resolve(out));
-        sock.on('error', () => resolve(out));
-        setTimeout(() => sock.destroy(), 3000);
+    it('HEAD, 204 and 304 have no body; hop-by-hop headers are stripped both ways', async () => {
+      let seen: http.IncomingHttpHeaders = {};
+      const s = await server((req, res) => {
+        seen = req.headers;
+        if (req.url === '/204') return res.writeHead(204).end();
+        if (req.url === '/304') return res.writeHead(304, { etag: '"a"' }).end();
+        res.writeHead(200, {
+          'content-length': '5',
+          connection: 'x-internal',
+          'x-internal': 'secret',
+          'x-kept': 'yes',
+        });
+        res.end(req.method === 'HEAD' ? undefined : 'hello');
       });
-    const badChunk = await raw(
-      'POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n',
-    );
-    expect(badChunk).toMatch(/^HTTP\/1\.1 400/);
-    const huge = await raw(`GET / HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
-    expect(huge).toMatch(/^HTTP\/1\.1 431/);
-    expect((await request(`${p.url}/`)).body).toBe('ok');
+      const p = await proxyTo([s]);
+      const head = await request(`${p.url}/h`, {
+        method: 'HEAD',
+        headers: { connection: 'x-private', 'x-private': '1', 'proxy-authorization': 'x', te: 'trailers' },
+      });
+      expect(head.status).toBe(200);
+      expect(head.body).toBe('');
+      expect(head.headers['content-length']).toBe('5');
+      expect(seen['x-private']).toBeUndefined();
+      expect(seen['proxy-authorization']).toBeUndefined();
+      expect(seen['te']).toBeUndefined();
+      expect(seen.traceparent).toMatch(/^00-/);
+      const get = await request(`${p.url}/h`);
+      expect(get.body).toBe('hello');
+      expect(get.headers['x-internal']).toBeUndefined();
+      expect(get.headers['x-kept']).toBe('yes');
+      expect((await request(`${p.url}/204`)).status).toBe(204);
+      const notModified = await request(`${p.url}/304`);
+      expect(notModified.status).toBe(304);
+      expect(notModified.body).toBe('');
+    });
+
+    it('propagates an incoming traceparent (same trace id, new parent id)', async () => {
+      let tp = '';
+      const s = await server((req, res) => {
+        tp = String(req.headers.traceparent);
+        res.end();
+      });
+      const p = await proxyTo([s]);
+      const incoming = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      await request(`${p.url}/`, { headers: { traceparent: incoming } });
+      expect(tp).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+      expect(tp).not.toBe(incoming);
+    });
+
+    it('passes WebSocket upgrades through', async () => {
+      const s = await startHttpServer((_req, res) => res.end());
+      cleanup.push(() => s.close());
+      const wss = new WebSocketServer({ server: s.server });
+      wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo:${String(m)}`)));
+      cleanup.push(async () => wss.close());
+      const p = await proxyTo([s]);
+      const ws = new WebSocket(`ws://127.0.0.1:${p.listener.boundPort}/ws`);
+      cleanup.push(async () => ws.terminate());
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      const reply = new Promise<string>((resolve) => ws.once('message', (m) => resolve(String(m))));
+      ws.send('ping');
+      expect(await reply).toBe('echo:ping');
+    });
+
+    it('a client that disconnects aborts the upstream request', async () => {
+      let upstreamClosed = false;
+      let arrived = false;
+      const s = await server((req, res) => {
+        arrived = true;
+        res.on('close', () => (upstreamClosed = true));
+      });
+      const p = await proxyTo([s]);
+      const req = http.request(`${p.url}/long`, { agent: false });
+      req.on('error', () => undefined);
+      req.end();
+      await eventually(() => arrived);
+      req.destroy();
+      await eventually(() => upstreamClosed, { timeoutMs: 2000, what: 'upstream request aborted' });
+    });
+
+    it('an upstream that resets mid-response aborts the client connection and is counted', async () => {
+      const s = await server((req, res) => {
+        res.writeHead(200, { 'content-length': '100000' });
+        res.write(Buffer.alloc(1000));
+        setTimeout(() => req.socket.destroy(), 20);
+      });
+      const p = await proxyTo([s]);
+      const outcome = await new Promise<string>((resolve) => {
+        const req = http.get(`${p.url}/`, { agent: false }, (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => resolve('end'));
+          res.on('aborted', () => resolve('aborted'));
+          res.on('error', () => resolve('aborted'));
+        });
+        req.on('error', () => resolve('aborted'));
+      });
+      expect(outcome).toBe('aborted');
+      await eventually(async () => (await metric(p, 'meshdev_upstream_resets_total')) === 1);
+      // The proxy still serves other requests.
+      const other = await server((_q, r) => r.end('fine'));
+      const p2 = await proxyTo([other]);
+      expect((await request(`${p2.url}/`)).body).toBe('fine');
+    });
+
+    it('malformed client HTTP gets a 4xx on that connection only', async () => {
+      const s = await server((req, res) => {
+        req.resume();
+        req.on('end', () => res.end('ok'));
+      });
+      const p = await proxyTo([s]);
+      const raw = (text: string) =>
+        new Promise<string>((resolve) => {
+          const sock = net.connect(p.listener.boundPort, '127.0.0.1', () => sock.write(text));
+          let out = '';
+          sock.on('data', (d) => (out += d));
+          sock.on('close', () => resolve(out));
+          sock.on('error', () => resolve(out));
+          setTimeout(() => sock.destroy(), 3000);
+        });
+      const badChunk = await raw(
+        'POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n',
+      );
+      expect(badChunk).toMatch(/^HTTP\/1\.1 400/);
+      const huge = await raw(`GET / HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      expect(huge).toMatch(/^HTTP\/1\.1 431/);
+      expect((await request(`${p.url}/`)).body).toBe('ok');
+    });
   });
 });
 

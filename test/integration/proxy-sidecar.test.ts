@@ -169,4 +169,34 @@ describe('sidecar with a real consul agent', () => {
     expect(res.headers['x-meshdev-reason']).toMatch(/^no-healthy-endpoint/);
     expect(performance.now() - started).toBeLessThan(200);
   });
+
+  it('ingress mode: no app, registers as service "ingress" with role ingress, forwards to its upstream', async () => {
+    const web = await app('web-1');
+    await sidecar({ service: 'web', instanceId: 'web-1', app: { port: web.port } });
+    const ingress = await sidecar({
+      mode: 'ingress',
+      service: 'web',
+      instanceId: 'ingress',
+      upstreams: [{ service: 'web', listen: { host: '127.0.0.1', port: 0 } }],
+    });
+    const reg = await eventually(async () => {
+      const res = await fetch(`${consul.url}/v1/agent/service/ingress`);
+      return res.ok
+        ? ((await res.json()) as { Service: string; Port: number; Meta: Record<string, string> })
+        : undefined;
+    });
+    expect(reg.Service).toBe('ingress');
+    expect(reg.Port).toBe(ingress.listeners[0]!.boundPort);
+    expect(reg.Meta.meshdev_role).toBe('ingress');
+    expect((await request(`http://127.0.0.1:${ingress.adminPort}/healthz`)).status).toBe(200);
+    const url = `http://127.0.0.1:${ingress.listeners[0]!.boundPort}/products`;
+    const served = await eventually(
+      async () => {
+        const r = await request(url);
+        return r.status === 200 ? (JSON.parse(r.body) as { instance: string }) : undefined;
+      },
+      { timeoutMs: 15_000, what: 'web served through the ingress' },
+    );
+    expect(served.instance).toBe('web-1');
+  });
 });

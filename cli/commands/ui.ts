@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { parseDuration } from '../duration.js';
+import { MeshdevError, UsageError } from '../errors.js';
+import { Mesh } from '../mesh/mesh.js';
+import { formatStatus } from '../mesh/status.js';
+
+interface UiFlags {
+  file?: string;
+  yes?: boolean;
+  refresh: string;
+}
+
+/** NO_COLOR (https://no-color.org): any non-empty value turns colour off, also inside Ink's chalk. */
+export function colourOff(env: NodeJS.ProcessEnv): boolean {
+  return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+}
+
+export function registerUi(program: Command): void {
+  program
+    .command('ui')
+    .description('live terminal dashboard of a running mesh: health, traffic, faults; break it from the keyboard')
+    .option('-f, --file <mesh.yaml>', 'topology file (default: ./mesh.yaml, else the bundled demo)')
+    .option('-y, --yes', 'do not ask before destructive actions (kill, stop, partition, down)')
+    .option('--refresh <duration>', 'how often to poll Docker, Consul, Prometheus and the sidecars', '1s')
+    .action(async (opts: UiFlags) => {
+      const refreshMs = parseDuration(opts.refresh, '--refresh');
+      if (refreshMs < 200 || refreshMs > 60_000) {
+        throw new UsageError(`--refresh: ${opts.refresh} is out of range; expected 200ms to 60s`);
+      }
+      const mesh = await Mesh.load(opts.file);
+      const status = await mesh.status();
+      // Pipes, CI logs and `watch` get the plain table instead of a dashboard they cannot drive.
+      if (!process.stdout.isTTY || !process.stdin.isTTY) {
+        process.stdout.write(`${formatStatus(status)}\n`);
+        return;
+      }
+      if (!status.running) {
+        throw new MeshdevError('ENOTRUNNING', `mesh ${mesh.name} is not running`, {
+          fix: `start it with \`meshdev up${opts.file === undefined ? '' : ` -f ${opts.file}`}\``,
+        });
+      }
+      const noColor = colourOff(process.env);
+      // chalk (inside Ink) reads FORCE_COLOR when it loads, and does not know NO_COLOR.
+      if (noColor) process.env.FORCE_COLOR = '0';
+      const { runUi } = await import('../tui/run.js');
+      await runUi(mesh, { yes: opts.yes ?? false, refreshMs, noColor, fileFlag: opts.file });
+    });
+}

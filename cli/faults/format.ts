@@ -1,0 +1,100 @@
+import { formatDuration } from '../duration.js';
+import type { FaultAction, FaultDocument, PartitionDocument } from '../../proxy/schema/faults.js';
+import { formatTarget } from '../../proxy/schema/faults.js';
+
+export function formatRate(bytesPerSecond: number): string {
+  if (bytesPerSecond >= 1024 ** 2) return `${+(bytesPerSecond / 1024 ** 2).toFixed(1)}MiB/s`;
+  if (bytesPerSecond >= 1024) return `${+(bytesPerSecond / 1024).toFixed(1)}KiB/s`;
+  return `${bytesPerSecond}B/s`;
+}
+
+export function describeAction(a: FaultAction): string {
+  switch (a.type) {
+    case 'delay':
+    case 'tcp-latency':
+      return `${a.type} ${formatDuration(a.fixedMs)}${a.jitterMs > 0 ? ` ±${formatDuration(a.jitterMs)}` : ''}`;
+    case 'abort':
+      return `abort ${a.status}`;
+    case 'bandwidth':
+    case 'tcp-bandwidth':
+      return `${a.type} ${formatRate(a.bytesPerSecond)}`;
+    default:
+      return a.type;
+  }
+}
+
+export function describeMatch(f: FaultDocument): string {
+  const parts: string[] = [];
+  if (f.match.pathPrefix !== undefined) parts.push(`path ${f.match.pathPrefix}*`);
+  for (const [k, v] of Object.entries(f.match.headers ?? {})) parts.push(`${k}=${v}`);
+  if (f.match.source !== undefined) parts.push(`from ${f.match.source}`);
+  return parts.length === 0 ? 'all' : parts.join(', ');
+}
+
+export function describeWhere(f: FaultDocument): string {
+  return f.where === 'inbound' ? 'inbound' : `outbound from ${f.from ?? 'every caller'}`;
+}
+
+function remaining(expiresAt: string | undefined, now: number): string {
+  if (expiresAt === undefined) return 'until healed';
+  const left = Date.parse(expiresAt) - now;
+  return left <= 0 ? 'expired' : `${formatDuration(left)} left`;
+}
+
+/** One line a human reads after `fault add`. */
+export function describeFault(f: FaultDocument): string {
+  return `${describeAction(f.action)} on ${formatTarget(f.target)} (${describeWhere(f)}, ${f.percent}% of ${
+    f.action.type.startsWith('tcp-') ? 'connections' : 'requests'
+  }, match ${describeMatch(f)}) until ${f.expiresAt}`;
+}
+
+export function describePartition(p: PartitionDocument): string {
+  return `${p.a.join(',')} <-/-> ${p.b.join(',')}${p.expiresAt === undefined ? ' until healed' : ` until ${p.expiresAt}`}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export function formatFaultTable(
+  faults: readonly FaultDocument[],
+  partitions: readonly PartitionDocument[],
+  now: number,
+): string {
+  const out: string[] = [];
+  if (faults.length === 0) out.push('no faults');
+  else {
+    out.push(
+      table([
+        ['ID', 'FAULT', 'TARGET', 'WHERE', 'MATCH', 'PERCENT', 'EXPIRES'],
+        ...faults.map((f) => [
+          f.id,
+          describeAction(f.action),
+          formatTarget(f.target),
+          describeWhere(f),
+          describeMatch(f),
+          `${f.percent}%`,
+          remaining(f.expiresAt, now),
+        ]),
+      ]),
+    );
+  }
+  if (partitions.length > 0) {
+    out.push('');
+    out.push(
+      table([
+        ['PARTITION', 'A', 'B', 'EXPIRES'],
+        ...partitions.map((p) => [p.id, p.a.join(','), p.b.join(','), remaining(p.expiresAt, now)]),
+      ]),
+    );
+  }
+  return out.join('\n');
+}

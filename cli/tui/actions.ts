@@ -1,0 +1,151 @@
+import type Docker from 'dockerode';
+import { request } from 'undici';
+import { MeshdevError } from '../errors.js';
+import type { ProjectContainer } from '../runtime/docker.js';
+import { listProjectContainers } from '../runtime/docker.js';
+import { containerAddress } from './data/address.js';
+import type { FaultDraft } from './state/types.js';
+
+/**
+ * Everything the UI can do to a mesh. The UI holds no logic of its own beyond presentation: each
+ * method is the same domain call a CLI command makes. Container actions are implemented here with
+ * dockerode; faults, partitions and scaling belong to other modules and come in as adapters.
+ */
+export interface MeshActions {
+  kill(instance: string): Promise<void>;
+  stop(instance: string): Promise<void>;
+  start(instance: string): Promise<void>;
+  restart(instance: string): Promise<void>;
+  pause(instance: string): Promise<void>;
+  unpause(instance: string): Promise<void>;
+  /** `target` is a service (`catalog`) or an instance (`catalog-2`). */
+  addFault(target: string, fault: FaultDraft): Promise<void>;
+  clearFaults(target: string): Promise<void>;
+  clearAllFaults(): Promise<void>;
+  partition(from: string, to: string, ttlMs: number): Promise<void>;
+  scale(service: string, delta: 1 | -1): Promise<void>;
+  setRate(rate: number): Promise<void>;
+  pauseTraffic(): Promise<void>;
+  resumeTraffic(): Promise<void>;
+  /** Brings the whole mesh down (the `Q` key). */
+  down(): Promise<void>;
+}
+
+/** The fault, partition and scale half of `MeshActions`, wired by the lead to `cli/faults/**`. */
+export type FaultActions = Pick<MeshActions, 'addFault' | 'clearFaults' | 'clearAllFaults' | 'partition' | 'scale'>;
+
+function notWired(what: string): () => Promise<never> {
+  return () =>
+    Promise.reject(
+      new MeshdevError('ENOTWIRED', `${what} is not available from the UI yet`, {
+        fix: `use the \`meshdev\` command for ${what} meanwhile`,
+      }),
+    );
+}
+
+/**
+ * ADAPTER (to be wired): until the fault module exists these actions fail with a clear message,
+ * which the UI shows in the event log. Replace with calls into `cli/faults/**`.
+ */
+export const UNWIRED_FAULT_ACTIONS: FaultActions = {
+  addFault: notWired('fault injection'),
+  clearFaults: notWired('clearing faults'),
+  clearAllFaults: notWired('clearing faults'),
+  partition: notWired('partitions'),
+  scale: notWired('scaling'),
+};
+
+const LOADGEN_CONTROL_PORT = 9464;
+
+/**
+ * Container actions on the app container of an instance (the sidecar stays up, so its Consul
+ * check turns critical and callers see failures: what a crashed service looks like), and traffic
+ * control through the load generator's API on its container address.
+ */
+export class DockerMeshActions implements MeshActions {
+  readonly addFault: MeshActions['addFault'];
+  readonly clearFaults: MeshActions['clearFaults'];
+  readonly clearAllFaults: MeshActions['clearAllFaults'];
+  readonly partition: MeshActions['partition'];
+  readonly scale: MeshActions['scale'];
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly project: string,
+    private readonly bringDown: () => Promise<void>,
+    faults: FaultActions = UNWIRED_FAULT_ACTIONS,
+  ) {
+    this.addFault = faults.addFault;
+    this.clearFaults = faults.clearFaults;
+    this.clearAllFaults = faults.clearAllFaults;
+    this.partition = faults.partition;
+    this.scale = faults.scale;
+  }
+
+  private async container(instance: string): Promise<ProjectContainer> {
+    const all = await listProjectContainers(this.docker, this.project);
+    const found =
+      all.find((c) => c.instance === instance && c.role === 'app') ?? all.find((c) => c.composeService === instance);
+    if (found === undefined) {
+      throw new MeshdevError('ENOINSTANCE', `no container for instance ${instance} in ${this.project}`, {
+        fix: '`meshdev status` lists the instances; scaled-down instances have no container.',
+      });
+    }
+    return found;
+  }
+
+  async kill(instance: string): Promise<void> {
+    await this.docker.getContainer((await this.container(instance)).id).kill();
+  }
+  async stop(instance: string): Promise<void> {
+    await this.docker.getContainer((await this.container(instance)).id).stop({ t: 5 });
+  }
+  async start(instance: string): Promise<void> {
+    const c = await this.container(instance);
+    // A paused container cannot be started; unpausing is what "start" means for it.
+    if (c.state === 'paused') await this.docker.getContainer(c.id).unpause();
+    else await this.docker.getContainer(c.id).start();
+  }
+  async restart(instance: string): Promise<void> {
+    await this.docker.getContainer((await this.container(instance)).id).restart({ t: 5 });
+  }
+  async pause(instance: string): Promise<void> {
+    await this.docker.getContainer((await this.container(instance)).id).pause();
+  }
+  async unpause(instance: string): Promise<void> {
+    await this.docker.getContainer((await this.container(instance)).id).unpause();
+  }
+
+  private async loadgen(method: 'PUT' | 'POST', path: string, body?: unknown): Promise<void> {
+    const all = await listProjectContainers(this.docker, this.project);
+    const lg = all.find((c) => c.role === 'loadgen');
+    if (lg === undefined || lg.state !== 'running') {
+      throw new MeshdevError('ENOLOADGEN', `the load generator of ${this.project} is not running`, {
+        fix: 'enable it under `loadgen:` in mesh.yaml (it needs an ingress service) and run `meshdev up`',
+      });
+    }
+    const host = await containerAddress(this.docker, lg.id);
+    const res = await request(`http://${host}:${LOADGEN_CONTROL_PORT}${path}`, {
+      method,
+      headersTimeout: 2000,
+      bodyTimeout: 2000,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200)
+      throw new MeshdevError('ELOADGEN', `load generator answered ${res.statusCode}: ${text}`);
+  }
+
+  setRate(rate: number): Promise<void> {
+    return this.loadgen('PUT', '/rate', { rate });
+  }
+  pauseTraffic(): Promise<void> {
+    return this.loadgen('POST', '/pause');
+  }
+  resumeTraffic(): Promise<void> {
+    return this.loadgen('POST', '/resume');
+  }
+  down(): Promise<void> {
+    return this.bringDown();
+  }
+}

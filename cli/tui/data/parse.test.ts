@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { ProjectContainer } from '../../runtime/docker.js';
+import type { MetricResults, Sample } from './parse.js';
+import {
+  containersByInstance,
+  describeDockerEvent,
+  outliersFromEndpoints,
+  parseVector,
+  statsFromResults,
+} from './parse.js';
+import { sparkline } from '../views/format.js';
+
+const sample = (labels: Record<string, string>, value: number): Sample => ({ labels, value });
+const empty: MetricResults = {
+  serviceRps: [],
+  serviceOk: [],
+  serviceP50: [],
+  serviceP99: [],
+  instanceRps: [],
+  instanceOk: [],
+  clientRps: [],
+  clientOk: [],
+  clientP50: [],
+  clientP99: [],
+  clientTarget: [],
+  clientPaused: [],
+};
+
+describe('statsFromResults', () => {
+  it('joins rps, success ratio and quantiles per service, in milliseconds', () => {
+    const r = statsFromResults({
+      ...empty,
+      serviceRps: [sample({ service: 'catalog' }, 20)],
+      serviceOk: [sample({ service: 'catalog' }, 15)],
+      serviceP50: [sample({ service: 'catalog' }, 0.004)],
+      serviceP99: [sample({ service: 'catalog' }, NaN)],
+    });
+    expect(r.services.catalog).toEqual({ rps: 20, success: 0.75, p50Ms: 4, p99Ms: undefined });
+    expect(r.client).toBeUndefined();
+  });
+
+  it('reports no success ratio (not 0%) for a service without traffic', () => {
+    const r = statsFromResults({ ...empty, serviceRps: [sample({ service: 'pricing' }, 0)] });
+    expect(r.services.pricing!.success).toBeUndefined();
+  });
+
+  it('reads the client view from the load generator series', () => {
+    const r = statsFromResults({
+      ...empty,
+      clientRps: [sample({}, 19.5)],
+      clientOk: [sample({}, 19.5)],
+      clientP99: [sample({}, 0.25)],
+      clientTarget: [sample({}, 20)],
+      clientPaused: [sample({}, 0)],
+    });
+    expect(r.client).toMatchObject({ rps: 19.5, success: 1, p99Ms: 250, targetRate: 20, paused: false });
+  });
+
+  it('parses a Prometheus instant vector', () => {
+    const body = { status: 'success', data: { result: [{ metric: { service: 'a' }, value: [1, '2.5'] }] } };
+    expect(parseVector(body)).toEqual([{ labels: { service: 'a' }, value: 2.5 }]);
+    expect(parseVector({})).toEqual([]);
+  });
+});
+
+describe('outliersFromEndpoints', () => {
+  it('counts the callers that eject each instance and reads in-flight from its own sidecar', () => {
+    const views = new Map([
+      [
+        'gateway-1',
+        {
+          catalog: {
+            endpoints: [
+              { id: 'catalog-1', state: 'healthy' },
+              { id: 'catalog-2', state: 'ejected' },
+            ],
+          },
+        },
+      ],
+      ['gateway-2', { catalog: { endpoints: [{ id: 'catalog-2', state: 'ejected' }] } }],
+      ['catalog-2', { catalog: { endpoints: [{ id: 'app', state: 'healthy', active: 3 }] } }],
+    ]);
+    const out = outliersFromEndpoints(views);
+    expect(out['catalog-2']).toEqual({ ejectedBy: ['gateway-1', 'gateway-2'], active: 3 });
+    expect(out['catalog-1']).toEqual({ ejectedBy: [], active: undefined });
+  });
+});
+
+describe('containersByInstance', () => {
+  it('pairs app and sidecar states and marks instances without containers missing', () => {
+    const c = (instance: string, role: string, state: string) => ({ instance, role, state }) as ProjectContainer;
+    const out = containersByInstance(
+      ['catalog-1', 'catalog-2'],
+      [c('catalog-1', 'app', 'paused'), c('catalog-1', 'sidecar', 'running'), c('x', 'consul', 'running')],
+    );
+    expect(out).toEqual({
+      'catalog-1': { app: 'paused', sidecar: 'running' },
+      'catalog-2': { app: 'missing', sidecar: 'missing' },
+    });
+  });
+});
+
+describe('describeDockerEvent', () => {
+  it('names the instance and what happened; ignores exec and network noise', () => {
+    const attrs = { 'dev.meshdev.instance': 'catalog-2', 'dev.meshdev.role': 'app', name: 'meshdev-shop-catalog-2' };
+    expect(describeDockerEvent({ Type: 'container', Action: 'die', Actor: { Attributes: attrs } })).toEqual({
+      subject: 'catalog-2',
+      action: 'die',
+    });
+    expect(
+      describeDockerEvent({
+        Type: 'container',
+        Action: 'health_status: unhealthy',
+        Actor: { Attributes: { ...attrs, 'dev.meshdev.role': 'sidecar' } },
+      }),
+    ).toEqual({ subject: 'catalog-2 sidecar', action: 'health: unhealthy' });
+    expect(
+      describeDockerEvent({ Type: 'container', Action: 'exec_start: sh', Actor: { Attributes: attrs } }),
+    ).toBeUndefined();
+    expect(describeDockerEvent({ Type: 'network', Action: 'connect' })).toBeUndefined();
+  });
+});
+
+describe('sparkline', () => {
+  it('scales to the largest sample, pads to the width and keeps the newest samples', () => {
+    expect(sparkline([0, 5, 10], 5)).toBe('  ▁▅█');
+    expect(sparkline([1, 2, 3, 4], 2)).toBe('▆█');
+    expect(sparkline([0, 0], 2)).toBe('▁▁');
+  });
+});

@@ -1,0 +1,83 @@
+import { render } from 'ink';
+import type { Mesh } from '../mesh/mesh.js';
+import { connectDocker } from '../runtime/docker.js';
+import type { FaultActions } from './actions.js';
+import { DockerMeshActions } from './actions.js';
+import type { ExitRequest } from './App.js';
+import { App } from './App.js';
+import type { FaultSource } from './data/layer.js';
+import { DataLayer } from './data/layer.js';
+import type { MeshLayout } from './state/types.js';
+
+export interface RunUiOptions {
+  readonly yes: boolean;
+  readonly refreshMs: number;
+  readonly noColor: boolean;
+  /** How the user named the topology on the command line (for the reattach hint). */
+  readonly fileFlag: string | undefined;
+  /** ADAPTERS (to be wired by the lead): fault actions and where active faults are read. */
+  readonly faultActions?: FaultActions;
+  readonly faultSource?: FaultSource;
+}
+
+export function layoutOf(mesh: Mesh, fileFlag: string | undefined): MeshLayout {
+  const f = fileFlag === undefined ? '' : ` -f ${fileFlag}`;
+  return {
+    name: mesh.name,
+    runtime: 'docker',
+    services: mesh.resolved.services.map((s) => ({ name: s.name, instances: s.instances.map((i) => i.id) })),
+    reattachHint: `meshdev ui${f}`,
+    stopHint: `meshdev down${f}`,
+  };
+}
+
+/**
+ * Runs the dashboard until the user quits. Returns what they asked for; with `down` the mesh has
+ * been brought down already. The data layer is stopped before this returns.
+ */
+export async function runUi(mesh: Mesh, options: RunUiOptions): Promise<ExitRequest> {
+  const docker = connectDocker();
+  const layout = layoutOf(mesh, options.fileFlag);
+  const actions = new DockerMeshActions(
+    docker,
+    mesh.resolved.project,
+    () => mesh.attach().down({ onProgress: (l) => process.stderr.write(`  ${l}\n`) }),
+    options.faultActions,
+  );
+  let exitRequest: ExitRequest = { down: false };
+  const subscribe = (dispatch: Parameters<DataLayer['start']>[0]) => {
+    const layer = new DataLayer({
+      docker,
+      mesh: mesh.resolved,
+      refreshMs: options.refreshMs,
+      ...(options.faultSource === undefined ? {} : { faults: options.faultSource }),
+    });
+    layer.start(dispatch);
+    return { stop: () => layer.stop(), refresh: () => void layer.refresh(dispatch) };
+  };
+  const instance = render(
+    <App
+      layout={layout}
+      actions={actions}
+      yes={options.yes}
+      noColor={options.noColor}
+      subscribe={subscribe}
+      onExit={(request) => {
+        exitRequest = request;
+        instance.unmount();
+      }}
+    />,
+    { exitOnCtrlC: true },
+  );
+  await instance.waitUntilExit();
+  if (exitRequest.down) {
+    process.stderr.write(`bringing mesh ${mesh.name} down\n`);
+    await actions.down();
+    process.stdout.write(`mesh ${mesh.name} is down\n`);
+  } else {
+    process.stdout.write(
+      `left the UI; mesh ${mesh.name} keeps running.\n  reattach: ${layout.reattachHint}\n  stop:     ${layout.stopHint}\n`,
+    );
+  }
+  return exitRequest;
+}

@@ -1,0 +1,242 @@
+import { useState } from 'react';
+import { Box, Text } from 'ink';
+import { ConfirmInput, Select, TextInput } from '@inkjs/ui';
+import { parseDuration } from '../../duration.js';
+import { FAULT_PRESETS, describeFault } from '../state/commands.js';
+import type { FaultDraft, FaultKind, MeshCommand } from '../state/types.js';
+import { useTheme } from './theme.js';
+
+/** Dialogs read their own keys (through @inkjs/ui); they report a command to run or a close. */
+export interface DialogCallbacks {
+  /** Runs a command, asking first when it is destructive (unless --yes). */
+  readonly onCommand: (command: MeshCommand) => void;
+  readonly onClose: () => void;
+}
+
+function Frame({ title, children }: { readonly title: string; readonly children: React.ReactNode }) {
+  const theme = useTheme();
+  return (
+    <Box flexDirection="column" borderStyle="round" paddingX={1}>
+      <Text bold color={theme.color('accent')}>
+        {title}
+      </Text>
+      {children}
+      <Text color={theme.color('dim')}>Esc cancels</Text>
+    </Box>
+  );
+}
+
+export function ConfirmDialog({
+  prompt,
+  onConfirm,
+  onClose,
+}: {
+  readonly prompt: string;
+  readonly onConfirm: () => void;
+  readonly onClose: () => void;
+}) {
+  return (
+    <Frame title="confirm">
+      <Box gap={1}>
+        <Text>{prompt}</Text>
+        <ConfirmInput defaultChoice="cancel" onConfirm={onConfirm} onCancel={onClose} />
+      </Box>
+    </Frame>
+  );
+}
+
+const CUSTOM = 'custom';
+
+export function FaultMenu({
+  target,
+  onCommand,
+  onCustom,
+}: DialogCallbacks & { readonly target: string; readonly onCustom: () => void }) {
+  return (
+    <Frame title={`fault on ${target}`}>
+      <Select
+        visibleOptionCount={8}
+        options={[
+          ...FAULT_PRESETS.map((p, i) => ({ label: p.label, value: String(i) })),
+          { label: 'custom… (kind, value, percent, TTL)', value: CUSTOM },
+        ]}
+        onChange={(value) => {
+          if (value === CUSTOM) return onCustom();
+          const preset = FAULT_PRESETS[Number(value)];
+          if (preset !== undefined) onCommand({ type: 'add-fault', target, fault: preset.draft });
+        }}
+      />
+    </Frame>
+  );
+}
+
+const KINDS: ReadonlyArray<{ kind: FaultKind; label: string; unit: string | undefined }> = [
+  { kind: 'abort', label: 'abort: answer with an HTTP status', unit: 'HTTP status' },
+  { kind: 'delay', label: 'delay: hold requests', unit: 'milliseconds' },
+  { kind: 'reset', label: 'reset: close connections', unit: undefined },
+  { kind: 'blackhole', label: 'blackhole: never answer', unit: undefined },
+  { kind: 'bandwidth', label: 'bandwidth: throttle responses', unit: 'bytes per second' },
+];
+
+type Step = 'kind' | 'value' | 'percent' | 'ttl';
+
+/** Parses one field of the fault form; a message when the text is not acceptable. */
+export function parseFaultField(step: Exclude<Step, 'kind'>, text: string, kind: FaultKind): number | string {
+  const t = text.trim();
+  if (step === 'ttl') {
+    try {
+      const ms = parseDuration(t, 'TTL');
+      return ms > 0 ? ms : 'TTL must be more than 0';
+    } catch {
+      return 'TTL: e.g. 30s, 2m';
+    }
+  }
+  const n = Number(t.replace(/%$/, ''));
+  if (t === '' || !Number.isFinite(n)) return `${step}: a number please`;
+  if (step === 'percent') return n > 0 && n <= 100 ? n : 'percent: from 1 to 100';
+  if (kind === 'abort') return Number.isInteger(n) && n >= 200 && n <= 599 ? n : 'HTTP status: from 200 to 599';
+  return n > 0 ? n : `${step}: more than 0`;
+}
+
+/** The small form: kind, then value (when the kind has one), percent and TTL, one field at a time. */
+export function FaultForm({
+  target,
+  draft,
+  onDraft,
+  onCommand,
+}: DialogCallbacks & {
+  readonly target: string;
+  readonly draft: FaultDraft;
+  readonly onDraft: (draft: FaultDraft) => void;
+}) {
+  const theme = useTheme();
+  const [step, setStep] = useState<Step>('kind');
+  const [error, setError] = useState<string | undefined>(undefined);
+  const unit = KINDS.find((k) => k.kind === draft.kind)?.unit;
+
+  const field = (s: Exclude<Step, 'kind'>, label: string, initial: string, next: (v: number) => void) => (
+    <Box gap={1}>
+      <Text>{label}:</Text>
+      <TextInput
+        key={s}
+        defaultValue={initial}
+        onSubmit={(text) => {
+          const v = parseFaultField(s, text, draft.kind);
+          if (typeof v === 'string') return setError(v);
+          setError(undefined);
+          next(v);
+        }}
+      />
+    </Box>
+  );
+
+  return (
+    <Frame title={`custom fault on ${target} · ${describeFault(draft)}`}>
+      {step === 'kind' ? (
+        <Select
+          options={KINDS.map((k) => ({ label: k.label, value: k.kind }))}
+          onChange={(value) => {
+            const kind = value as FaultKind;
+            const defaults: Record<FaultKind, number | undefined> = {
+              abort: 503,
+              delay: 500,
+              reset: undefined,
+              blackhole: undefined,
+              bandwidth: 10_000,
+            };
+            onDraft({ ...draft, kind, value: defaults[kind] });
+            setStep(defaults[kind] === undefined ? 'percent' : 'value');
+          }}
+        />
+      ) : null}
+      {step === 'value'
+        ? field('value', unit ?? 'value', String(draft.value ?? ''), (v) => {
+            onDraft({ ...draft, value: v });
+            setStep('percent');
+          })
+        : null}
+      {step === 'percent'
+        ? field('percent', 'percent of requests', String(draft.percent), (v) => {
+            onDraft({ ...draft, percent: v });
+            setStep('ttl');
+          })
+        : null}
+      {step === 'ttl'
+        ? field('ttl', 'TTL', `${Math.round(draft.ttlMs / 1000)}s`, (v) =>
+            onCommand({ type: 'add-fault', target, fault: { ...draft, ttlMs: v } }),
+          )
+        : null}
+      {error === undefined ? null : <Text color={theme.color('bad')}>{error}</Text>}
+    </Frame>
+  );
+}
+
+export function PartitionPicker({
+  from,
+  services,
+  onCommand,
+}: DialogCallbacks & { readonly from: string; readonly services: readonly string[] }) {
+  const others = services.filter((s) => s !== from);
+  return (
+    <Frame title={`partition ${from} from… (60s)`}>
+      <Select
+        options={others.map((s) => ({ label: s, value: s }))}
+        onChange={(to) => onCommand({ type: 'partition', from, to, ttlMs: 60_000 })}
+      />
+    </Frame>
+  );
+}
+
+export function TrafficMenu({ paused, onCommand }: DialogCallbacks & { readonly paused: boolean | undefined }) {
+  const [askRate, setAskRate] = useState(false);
+  const theme = useTheme();
+  const [error, setError] = useState<string | undefined>(undefined);
+  return (
+    <Frame title="traffic (load generator)">
+      {askRate ? (
+        <Box gap={1}>
+          <Text>requests per second:</Text>
+          <TextInput
+            placeholder="e.g. 50"
+            onSubmit={(text) => {
+              const rate = Number(text.trim());
+              if (text.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 10_000) {
+                return setError('a number from 0 to 10000');
+              }
+              onCommand({ type: 'set-rate', rate });
+            }}
+          />
+        </Box>
+      ) : (
+        <Select
+          options={[
+            paused ? { label: 'resume traffic', value: 'resume' } : { label: 'pause traffic', value: 'pause' },
+            { label: 'set rate…', value: 'rate' },
+          ]}
+          onChange={(v) => {
+            if (v === 'rate') return setAskRate(true);
+            onCommand({ type: v === 'pause' ? 'pause-traffic' : 'resume-traffic' });
+          }}
+        />
+      )}
+      {error === undefined ? null : <Text color={theme.color('bad')}>{error}</Text>}
+    </Frame>
+  );
+}
+
+export function FilterInput({
+  filter,
+  onChange,
+  onClose,
+}: {
+  readonly filter: string;
+  readonly onChange: (text: string) => void;
+  readonly onClose: () => void;
+}) {
+  return (
+    <Box gap={1}>
+      <Text>/</Text>
+      <TextInput defaultValue={filter} placeholder="service or instance" onChange={onChange} onSubmit={onClose} />
+    </Box>
+  );
+}

@@ -1,0 +1,301 @@
+import { z } from 'zod';
+import { KV_ROOT } from './config.js';
+import { ServiceName, VersionLabel } from './topology.js';
+
+/**
+ * Faults and partitions: documents the CLI (`meshdev fault add`, `meshdev partition`) writes to Consul KV
+ * and every sidecar watches (one blocking query over the prefix). A document that does not match the
+ * schema is ignored by the sidecars (the others still apply) and reported in their log, their admin
+ * `/faults` view and the `meshdev_fault_documents_invalid` gauge.
+ *
+ * KV layout (every value is one JSON document):
+ *
+ *   meshdev/<mesh>/faults/rules/<id>        one fault                      (FaultDocument)
+ *   meshdev/<mesh>/faults/partitions/<id>   one partition between groups   (PartitionDocument)
+ *   meshdev/<mesh>/faults/settings          per-request header faults      (HeaderFaultSettings)
+ *
+ * Every fault carries `expiresAt`: sidecars stop applying it at that instant by themselves, even when
+ * nobody deletes the key (the CLI that wrote it may be gone). Partitions may carry one too.
+ */
+
+export function faultsPrefix(mesh: string): string {
+  return `${KV_ROOT}/${mesh}/faults/`;
+}
+export function faultRulesPrefix(mesh: string): string {
+  return `${faultsPrefix(mesh)}rules/`;
+}
+export function faultRuleKey(mesh: string, id: string): string {
+  return `${faultRulesPrefix(mesh)}${id}`;
+}
+export function partitionsPrefix(mesh: string): string {
+  return `${faultsPrefix(mesh)}partitions/`;
+}
+export function partitionKey(mesh: string, id: string): string {
+  return `${partitionsPrefix(mesh)}${id}`;
+}
+export function headerFaultSettingsKey(mesh: string): string {
+  return `${faultsPrefix(mesh)}settings`;
+}
+
+export type FaultKeyRef = { kind: 'rule'; id: string } | { kind: 'partition'; id: string } | { kind: 'settings' };
+
+/** Which document a KV key under the faults prefix is; undefined for a key meshdev does not know. */
+export function parseFaultKey(mesh: string, key: string): FaultKeyRef | undefined {
+  const prefix = faultsPrefix(mesh);
+  if (!key.startsWith(prefix)) return undefined;
+  const rest = key.slice(prefix.length).split('/');
+  if (rest.length === 1 && rest[0] === 'settings') return { kind: 'settings' };
+  if (rest.length !== 2 || rest[1] === undefined || rest[1] === '') return undefined;
+  if (rest[0] === 'rules') return { kind: 'rule', id: rest[1] };
+  if (rest[0] === 'partitions') return { kind: 'partition', id: rest[1] };
+  return undefined;
+}
+
+/** Short, URL- and KV-safe: `f-3fa9c2`, `p-01b2c3`, or a name the user chose. */
+export const FaultId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'an id of lower-case letters, digits, ".", "_", "-" (1-63 characters)');
+
+/** `catalog-2`, as numbered by the topology (`<service>-<n>`). */
+export const InstanceId = z.string().regex(/^[a-z][a-z0-9-]*-[0-9]+$/, 'an instance id such as "catalog-2"');
+
+const Ms = z.number().int().min(0).max(600_000);
+const BytesPerSecond = z
+  .number()
+  .int()
+  .min(1)
+  .max(10 * 1024 ** 3);
+const Timestamp = z.iso.datetime({ offset: true });
+const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name');
+
+/** HTTP faults (Toxiproxy's toxics, at L7). */
+export const DelayAction = z.strictObject({
+  type: z.literal('delay'),
+  /** Added before the request is forwarded... */
+  fixedMs: Ms,
+  /** ...plus or minus up to this much, uniformly. */
+  jitterMs: Ms.default(0),
+});
+export const AbortAction = z.strictObject({
+  type: z.literal('abort'),
+  /** Answered by the sidecar itself, with `x-meshdev-reason: fault-injected ...`. */
+  status: z.number().int().min(200).max(599),
+});
+/** The client connection is reset (TCP RST), no response. */
+export const ResetAction = z.strictObject({ type: z.literal('reset') });
+/** Accepted and never answered: the client waits until its own timeout (or the fault expires). */
+export const BlackholeAction = z.strictObject({ type: z.literal('blackhole') });
+/** The response body is paced to this many bytes per second. */
+export const BandwidthAction = z.strictObject({ type: z.literal('bandwidth'), bytesPerSecond: BytesPerSecond });
+
+/** TCP (L4) faults, for upstreams declared `protocol: tcp`; they act on bytes towards the client. */
+export const TcpLatencyAction = z.strictObject({
+  type: z.literal('tcp-latency'),
+  fixedMs: Ms,
+  jitterMs: Ms.default(0),
+});
+export const TcpResetAction = z.strictObject({ type: z.literal('tcp-reset') });
+export const TcpBandwidthAction = z.strictObject({ type: z.literal('tcp-bandwidth'), bytesPerSecond: BytesPerSecond });
+
+export const FaultAction = z.discriminatedUnion('type', [
+  DelayAction,
+  AbortAction,
+  ResetAction,
+  BlackholeAction,
+  BandwidthAction,
+  TcpLatencyAction,
+  TcpResetAction,
+  TcpBandwidthAction,
+]);
+export type FaultAction = z.infer<typeof FaultAction>;
+export type FaultType = FaultAction['type'];
+export const HTTP_FAULT_TYPES = ['delay', 'abort', 'reset', 'blackhole', 'bandwidth'] as const;
+export const TCP_FAULT_TYPES = ['tcp-latency', 'tcp-reset', 'tcp-bandwidth'] as const;
+export type HttpFaultType = (typeof HTTP_FAULT_TYPES)[number];
+export type TcpFaultType = (typeof TCP_FAULT_TYPES)[number];
+
+export function isTcpFaultType(t: FaultType): t is TcpFaultType {
+  return t.startsWith('tcp-');
+}
+
+export const FaultTarget = z.strictObject({
+  service: ServiceName,
+  /** Only instances of this version. */
+  version: VersionLabel.optional(),
+  /** Only this instance. */
+  instance: InstanceId.optional(),
+});
+export type FaultTarget = z.infer<typeof FaultTarget>;
+
+export const FaultMatch = z.strictObject({
+  pathPrefix: z.string().startsWith('/').optional(),
+  /** Exact values, all must match (names are case-insensitive). */
+  headers: z.record(HeaderName, z.string()).optional(),
+  /** Only requests from this calling service. */
+  source: ServiceName.optional(),
+});
+export type FaultMatch = z.infer<typeof FaultMatch>;
+
+export const FaultDocument = z
+  .strictObject({
+    id: FaultId,
+    action: FaultAction,
+    target: FaultTarget,
+    /**
+     * `inbound`: the target's own sidecars apply it to traffic they receive (every caller sees it).
+     * `outbound`: the callers' sidecars apply it to traffic they send towards the target (only
+     * callers named by `from`, or every caller when absent).
+     */
+    where: z.enum(['inbound', 'outbound']).default('inbound'),
+    from: ServiceName.optional(),
+    match: FaultMatch.default({}),
+    /** Share of matching requests (or connections) that get the fault. */
+    percent: z.number().min(0).max(100).default(100),
+    createdAt: Timestamp,
+    expiresAt: Timestamp,
+    /** Who wrote it (`meshdev fault add`, `meshdev chaos run <file>`), for `fault ls`. */
+    createdBy: z.string().max(200).optional(),
+  })
+  .superRefine((f, ctx) => {
+    if (f.from !== undefined && f.where !== 'outbound') {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: '"from" needs where: "outbound"' });
+    }
+    if (
+      isTcpFaultType(f.action.type) &&
+      (f.match.pathPrefix !== undefined || f.match.headers !== undefined || f.match.source !== undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['match'],
+        message: `a TCP fault (${f.action.type}) cannot match on path, headers or source (there are none at L4)`,
+      });
+    }
+    if (Date.parse(f.expiresAt) <= Date.parse(f.createdAt)) {
+      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after createdAt' });
+    }
+    if (f.target.instance !== undefined && !f.target.instance.startsWith(`${f.target.service}-`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target', 'instance'],
+        message: `instance "${f.target.instance}" is not an instance of ${f.target.service}`,
+      });
+    }
+  });
+export type FaultDocument = z.infer<typeof FaultDocument>;
+
+/** Traffic between any service of `a` and any service of `b` is refused, in both directions. */
+export const PartitionDocument = z
+  .strictObject({
+    id: FaultId,
+    a: z.array(ServiceName).min(1).max(50),
+    b: z.array(ServiceName).min(1).max(50),
+    createdAt: Timestamp,
+    /** Absent: until `meshdev heal`. */
+    expiresAt: Timestamp.optional(),
+    createdBy: z.string().max(200).optional(),
+  })
+  .superRefine((p, ctx) => {
+    const both = p.a.filter((s) => p.b.includes(s));
+    if (both.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['b'], message: `${both.join(', ')} cannot be on both sides` });
+    }
+    if (p.expiresAt !== undefined && Date.parse(p.expiresAt) <= Date.parse(p.createdAt)) {
+      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after createdAt' });
+    }
+  });
+export type PartitionDocument = z.infer<typeof PartitionDocument>;
+
+/**
+ * Per-request faults chosen by request headers (as Envoy's `x-envoy-fault-*`), for tests:
+ * `x-meshdev-fault-delay-ms: 300` and `x-meshdev-fault-abort: 503`. Off unless enabled here.
+ */
+export const HEADER_FAULT_DELAY = 'x-meshdev-fault-delay-ms';
+export const HEADER_FAULT_ABORT = 'x-meshdev-fault-abort';
+
+export const HeaderFaultSettings = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** The ingress strips these headers from outside requests unless this is true. */
+  allowAtIngress: z.boolean().default(false),
+  /** Header faults in progress at once per sidecar; beyond, requests pass unfaulted. */
+  maxActive: z.number().int().min(0).max(100_000).default(100),
+  /** Longest delay a header may ask for. */
+  maxDelayMs: Ms.default(30_000),
+});
+export type HeaderFaultSettings = z.infer<typeof HeaderFaultSettings>;
+export const HEADER_FAULTS_OFF: HeaderFaultSettings = {
+  enabled: false,
+  allowAtIngress: false,
+  maxActive: 100,
+  maxDelayMs: 30_000,
+};
+
+export interface FaultProblem {
+  key: string;
+  message: string;
+}
+
+/** Everything under the faults prefix that is valid; each invalid document is left out and reported. */
+export interface FaultSet {
+  faults: FaultDocument[];
+  partitions: PartitionDocument[];
+  headerFaults: HeaderFaultSettings;
+  problems: FaultProblem[];
+}
+
+function issuesOf(key: string, error: z.ZodError): FaultProblem[] {
+  return error.issues.map((i) => ({
+    key,
+    message: `${i.path.length === 0 ? '(document)' : i.path.map(String).join('.')}: ${i.message}`,
+  }));
+}
+
+/**
+ * Validates every KV entry under the mesh's faults prefix. Unlike live config (all or nothing), each
+ * document stands alone: one hand-written mistake must not switch the other faults off.
+ */
+export function parseFaultEntries(mesh: string, entries: readonly { key: string; value: string | null }[]): FaultSet {
+  const out: FaultSet = { faults: [], partitions: [], headerFaults: HEADER_FAULTS_OFF, problems: [] };
+  for (const { key, value } of entries) {
+    if (key.endsWith('/')) continue;
+    const ref = parseFaultKey(mesh, key);
+    if (ref === undefined) {
+      out.problems.push({
+        key,
+        message: `unknown key; expected ${faultsPrefix(mesh)}{rules/<id>,partitions/<id>,settings}`,
+      });
+      continue;
+    }
+    if (value === null || value.trim() === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch (err) {
+      out.problems.push({ key, message: `not JSON: ${(err as Error).message}` });
+      continue;
+    }
+    if (ref.kind === 'settings') {
+      const r = HeaderFaultSettings.safeParse(json);
+      if (r.success) out.headerFaults = r.data;
+      else out.problems.push(...issuesOf(key, r.error));
+      continue;
+    }
+    const r = ref.kind === 'rule' ? FaultDocument.safeParse(json) : PartitionDocument.safeParse(json);
+    if (!r.success) {
+      out.problems.push(...issuesOf(key, r.error));
+      continue;
+    }
+    if (r.data.id !== ref.id) {
+      out.problems.push({ key, message: `id: "${r.data.id}" does not match the key's id "${ref.id}"` });
+      continue;
+    }
+    if (ref.kind === 'rule') out.faults.push(r.data as FaultDocument);
+    else out.partitions.push(r.data as PartitionDocument);
+  }
+  return out;
+}
+
+/** `catalog`, `catalog@v2`, `catalog-2`: how a target is shown (and the `target` label of metrics). */
+export function formatTarget(t: FaultTarget): string {
+  if (t.instance !== undefined) return t.instance;
+  return t.version === undefined ? t.service : `${t.service}@${t.version}`;
+}
