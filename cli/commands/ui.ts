@@ -15,6 +15,26 @@ export function colourOff(env: NodeJS.ProcessEnv): boolean {
   return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
 }
 
+/** Opens the dashboard on a running mesh, with faults read from and written to its Consul KV. */
+export async function startUi(
+  mesh: Mesh,
+  options: { yes: boolean; refreshMs: number; noColor: boolean; fileFlag: string | undefined },
+): Promise<void> {
+  // chalk (inside Ink) reads FORCE_COLOR when it loads, and does not know NO_COLOR.
+  if (options.noColor) process.env.FORCE_COLOR = '0';
+  const [{ runUi }, { FaultStore }, { storeFaultActions, storeFaultSource }] = await Promise.all([
+    import('../tui/run.js'),
+    import('../faults/store.js'),
+    import('../tui/fault-adapter.js'),
+  ]);
+  const store = new FaultStore(`http://127.0.0.1:${mesh.resolved.topology.ports.consul}`, mesh.name);
+  await runUi(mesh, {
+    ...options,
+    faultActions: storeFaultActions(mesh, store),
+    faultSource: storeFaultSource(store),
+  });
+}
+
 export function registerUi(program: Command): void {
   program
     .command('ui')
@@ -40,9 +60,6 @@ export function registerUi(program: Command): void {
         });
       }
       const noColor = colourOff(process.env);
-      // chalk (inside Ink) reads FORCE_COLOR when it loads, and does not know NO_COLOR.
-      if (noColor) process.env.FORCE_COLOR = '0';
-      const { runUi } = await import('../tui/run.js');
-      await runUi(mesh, { yes: opts.yes ?? false, refreshMs, noColor, fileFlag: opts.file });
+      await startUi(mesh, { yes: opts.yes ?? false, refreshMs, noColor, fileFlag: opts.file });
     });
 }

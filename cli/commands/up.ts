@@ -38,7 +38,7 @@ export function registerUp(program: Command): void {
     .command('up')
     .description('start the mesh (demo services, sidecars, Consul, Prometheus, Grafana, load generator)')
     .option('-f, --file <mesh.yaml>', 'topology file (default: ./mesh.yaml, else the bundled demo)')
-    .option('-d, --detach', 'start and return instead of following the status')
+    .option('-d, --detach', 'start and return instead of opening the terminal UI (or following the status)')
     .option('--wait', 'return only when every instance is healthy in Consul and Prometheus is ready')
     .option('--timeout <duration>', 'how long --wait waits', '3m')
     .option('--airgap', 'build local images from Debian packages instead of pulling (no registry needed)')
@@ -78,6 +78,12 @@ export function registerUp(program: Command): void {
         ].join('\n'),
       );
       if (opts.detach) return;
+      // An interactive terminal gets the dashboard; pipes and CI logs keep following the status.
+      if (process.stdout.isTTY && process.stdin.isTTY) {
+        const { startUi, colourOff } = await import('./ui.js');
+        await startUi(mesh, { yes: false, refreshMs: 1000, noColor: colourOff(process.env), fileFlag: opts.file });
+        return;
+      }
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
       await followStatus(started, stop.signal);
