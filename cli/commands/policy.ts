@@ -4,22 +4,37 @@ import { InvalidPolicyError, PolicyStore, applyAssignments, keyOf } from '../../
 import type { PolicyTarget } from '../../proxy/config-store.js';
 import { ConsulError } from '../../proxy/consul/client.js';
 import { ServiceName, VersionLabel } from '../../proxy/schema/topology.js';
+import type { Topology } from '../../proxy/schema/topology.js';
+import { loadTopology } from '../mesh/load.js';
 
 interface CommonOpts {
-  consul: string;
-  mesh: string;
+  file?: string;
+  consul?: string;
+  mesh?: string;
 }
 
 export function addConsulOptions(cmd: Command): Command {
   return cmd
-    .option('--consul <url>', 'Consul HTTP API of the mesh', 'http://127.0.0.1:8500')
-    .option('--mesh <name>', 'mesh name (the topology\'s "name")', 'shop');
+    .option('-f, --file <mesh.yaml>', 'topology file (default: ./mesh.yaml, else the bundled demo)')
+    .option('--consul <url>', 'Consul HTTP API of the mesh (default: http://127.0.0.1:<ports.consul of the topology>)')
+    .option('--mesh <name>', 'mesh name (default: the topology\'s "name")');
+}
+
+/** The mesh the command acts on: its topology (to validate names) and where its Consul answers. */
+export async function policyContext(opts: CommonOpts): Promise<{ topology: Topology; consul: string; mesh: string }> {
+  const { topology } = await loadTopology(opts.file);
+  return {
+    topology,
+    consul: opts.consul ?? `http://127.0.0.1:${topology.ports.consul}`,
+    mesh: opts.mesh ?? topology.name,
+  };
 }
 
 /** Turns store errors into the CLI's error shapes. */
 export async function withStore<T>(opts: CommonOpts, fn: (store: PolicyStore) => Promise<T>): Promise<T> {
+  const ctx = await policyContext(opts);
   try {
-    return await fn(new PolicyStore(opts.consul, opts.mesh));
+    return await fn(new PolicyStore(ctx.consul, ctx.mesh));
   } catch (err) {
     if (err instanceof InvalidPolicyError) {
       throw new UsageError(`invalid policy; nothing was written:\n  ${err.message.split('\n').join('\n  ')}`, {

@@ -73,7 +73,7 @@ export function registerUp(program: Command): void {
           `  consul      ${e.consul}/ui`,
           `  prometheus  ${e.prometheus}`,
           ...(e.grafana ? [`  grafana     ${e.grafana}`] : []),
-          `stop it with: meshdev down${mesh.topologyPath.endsWith('services/demo/mesh.yaml') ? '' : ` -f ${mesh.topologyPath}`}`,
+          `stop it with: meshdev down${opts.file === undefined ? '' : ` -f ${opts.file}`}`,
           '',
         ].join('\n'),
       );
