@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 /**
- * The admin API, on its own port, off the data path: /metrics, /healthz, /ready, /config, /endpoints.
+ * The admin API, on its own port, off the data path: /metrics, /healthz, /ready, /config, /endpoints,
+ * /faults (when the sidecar applies faults).
  */
 export interface AdminSources {
   registry: Registry;
@@ -13,6 +14,8 @@ export interface AdminSources {
   ready(): Promise<{ ok: boolean; detail: string }>;
   config(): unknown;
   endpoints(): unknown;
+  /** The fault set this sidecar applies (absent: no fault engine, `/faults` is 404). */
+  faults?: () => unknown;
 }
 
 export async function startAdminServer(
@@ -62,10 +65,18 @@ async function route(s: AdminSources, req: http.IncomingMessage, res: http.Serve
       return json(res, 200, s.config());
     case '/endpoints':
       return json(res, 200, s.endpoints());
+    case '/faults':
+      if (s.faults === undefined) break;
+      return json(res, 200, s.faults());
     case '/':
-      return json(res, 200, { endpoints: ['/metrics', '/healthz', '/ready', '/config', '/endpoints'] });
-    default:
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found; try /metrics, /healthz, /ready, /config, /endpoints\n');
+      return json(res, 200, { endpoints: routes(s) });
   }
+  res.writeHead(404, { 'content-type': 'text/plain' });
+  res.end(`not found; try ${routes(s).join(', ')}\n`);
+}
+
+function routes(s: AdminSources): string[] {
+  const r = ['/metrics', '/healthz', '/ready', '/config', '/endpoints'];
+  if (s.faults !== undefined) r.push('/faults');
+  return r;
 }

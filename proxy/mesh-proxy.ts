@@ -12,6 +12,8 @@ import type { EndpointAddress } from './upstream.js';
 import type { OutlierEvent } from './policy/outlier-detector.js';
 import { HttpForwarder } from './http/forwarder.js';
 import { createTcpForwarder } from './tcp-forwarder.js';
+import { faultingHttpHandler, faultingTcpHandler } from './faults/index.js';
+import type { FaultEngine } from './faults/index.js';
 import type { Logger } from './log.js';
 import type { ConfigProblem, ConfigSnapshot, EffectiveConfig, ResilienceConfig } from './schema/config.js';
 import { EMPTY_SNAPSHOT, effectiveConfig } from './schema/config.js';
@@ -76,8 +78,16 @@ export class MeshProxy {
   constructor(
     readonly registry: Registry,
     readonly log: Logger,
-    opts: { clock?: Clock; rng?: Rng; exposeEndpoint?: boolean; upstreamClient?: 'undici' | 'node' } = {},
+    opts: {
+      clock?: Clock;
+      rng?: Rng;
+      exposeEndpoint?: boolean;
+      upstreamClient?: 'undici' | 'node';
+      /** Fault injection on every listener (absent: no fault check at all). */
+      faults?: FaultEngine;
+    } = {},
   ) {
+    this.faults = opts.faults;
     this.upstreamClient = opts.upstreamClient ?? (process.env.MESHDEV_UPSTREAM_CLIENT === 'node' ? 'node' : 'undici');
     this.metrics = new ProxyMetrics(registry);
     this.clock = opts.clock ?? systemClock;
@@ -85,6 +95,7 @@ export class MeshProxy {
     this.exposeEndpoint = opts.exposeEndpoint ?? false;
   }
   private readonly exposeEndpoint: boolean;
+  readonly faults: FaultEngine | undefined;
 
   upstream(name: string, fixedConfig?: EffectiveConfig): Upstream {
     let up = this.upstreams.get(name);
@@ -187,7 +198,12 @@ export class MeshProxy {
     }
     let server: http.Server | net.Server;
     if (spec.protocol === 'tcp') {
-      server = net.createServer({ noDelay: true, allowHalfOpen: true }, createTcpForwarder(up, this.log));
+      const tcp = createTcpForwarder(up, this.log);
+      const scope = { direction: spec.direction, protocol: 'tcp', upstream: spec.upstream } as const;
+      server = net.createServer(
+        { noDelay: true, allowHalfOpen: true },
+        this.faults === undefined ? tcp : faultingTcpHandler(this.faults, scope, tcp, this.log),
+      );
     } else {
       const fwd = new HttpForwarder({
         upstream: up,
@@ -200,11 +216,15 @@ export class MeshProxy {
         rng: this.rng,
         exposeEndpoint: this.exposeEndpoint,
       });
+      // Faults (and partitions) act before the forwarder: a refused or aborted request never takes an
+      // upstream slot. Without an engine the forwarder is the handler, with no per-request cost.
+      const scope = { direction: spec.direction, protocol: 'http', upstream: spec.upstream } as const;
+      const handle = this.faults === undefined ? fwd.handle : faultingHttpHandler(this.faults, scope, fwd.handle);
       const s = http.createServer(
         { noDelay: true, keepAlive: true, headersTimeout: 10_000, requestTimeout: 0 },
-        fwd.handle,
+        handle,
       );
-      s.on('checkContinue', fwd.handle);
+      s.on('checkContinue', handle);
       s.on('upgrade', fwd.handleUpgrade);
       s.on('clientError', (err: Error & { code?: string }, socket) => {
         // Malformed request (bad framing, oversized headers): answer this connection only.

@@ -11,6 +11,7 @@ import { watchService } from './consul/discovery.js';
 import { watchConfig } from './consul/config-watch.js';
 import { AppProbe } from './health-probe.js';
 import { startAdminServer } from './admin.js';
+import { FaultEngine, watchFaults } from './faults/index.js';
 import type { Logger } from './log.js';
 
 /**
@@ -38,7 +39,12 @@ export async function startSidecar(
   opts: { registry?: Registry; consulWaitSeconds?: number; drainMs?: number; registrationRecheckMs?: number } = {},
 ): Promise<RunningSidecar> {
   const registry = opts.registry ?? new Registry();
-  const proxy = new MeshProxy(registry, log);
+  const faults = new FaultEngine({
+    self: { service: b.service, version: b.version, instance: b.instanceId, ingress: b.mode === 'ingress' },
+    registry,
+    log,
+  });
+  const proxy = new MeshProxy(registry, log, { faults });
   const consul = new ConsulClient(b.consul.url);
   const abort = new AbortController();
   const probe =
@@ -91,6 +97,7 @@ export async function startSidecar(
       },
       config: () => ({ bootstrap: b, ...proxy.configView() }),
       endpoints: () => proxy.endpointsView(),
+      faults: () => faults.view(),
     },
     b.admin,
   );
@@ -119,6 +126,15 @@ export async function startSidecar(
   }
   watches.push(
     watchConfig({ consul, mesh: b.mesh, proxy, log, signal: abort.signal, waitSeconds: opts.consulWaitSeconds }),
+    watchFaults({
+      consul,
+      mesh: b.mesh,
+      engine: faults,
+      log,
+      signal: abort.signal,
+      waitSeconds: opts.consulWaitSeconds,
+      onError: () => proxy.metrics.consulErrors.labels('faults').inc(),
+    }),
   );
 
   const where = [

@@ -3,6 +3,7 @@ import type { BalancerName } from './policy/types.js';
 import { MeshProxy } from './mesh-proxy.js';
 import type { BoundListener } from './mesh-proxy.js';
 import { startAdminServer } from './admin.js';
+import { FaultEngine } from './faults/index.js';
 import type { Logger } from './log.js';
 import type { PolicyDocument } from './schema/config.js';
 
@@ -35,11 +36,18 @@ export interface RunningStandalone {
 
 export async function startStandalone(o: StandaloneOptions, log: Logger): Promise<RunningStandalone> {
   const registry = o.registry ?? new Registry();
+  const name = o.name ?? 'upstream';
+  // An empty fault engine, so that benchmarks of standalone mode pay for the per-request fault check
+  // the sidecar does (there is no Consul here to feed it faults).
+  const faults = new FaultEngine({
+    self: { service: name, version: 'v1', instance: 'standalone-1', ingress: false },
+    registry,
+  });
   const proxy = new MeshProxy(registry, log, {
     exposeEndpoint: o.exposeEndpoint ?? false,
     ...(o.upstreamClient === undefined ? {} : { upstreamClient: o.upstreamClient }),
+    faults,
   });
-  const name = o.name ?? 'upstream';
   const doc: PolicyDocument = {
     ...o.policy,
     ...(o.balancer === undefined ? {} : { balancer: o.balancer }),
@@ -70,6 +78,7 @@ export async function startStandalone(o: StandaloneOptions, log: Logger): Promis
             ready: async () => ({ ok: true, detail: 'running' }),
             config: () => proxy.configView(),
             endpoints: () => proxy.endpointsView(),
+            faults: () => faults.view(),
           },
           o.admin,
         );

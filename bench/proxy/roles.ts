@@ -46,6 +46,10 @@ switch (role) {
     const origin = new URL(url!);
     const pool = new Pool(origin.origin, { connections: 32, pipelining: 1, keepAliveTimeout: 60_000 });
     const latencies = new Float64Array(total);
+    /** Latency from when the request was actually sent (service time, not corrected). */
+    const service = new Float64Array(total);
+    /** How late the generator sent each request (its own timer lateness; part of every target's figures). */
+    const lag = new Float64Array(total);
     let sent = 0;
     let done = 0;
     let errors = 0;
@@ -54,6 +58,8 @@ switch (role) {
     await new Promise<void>((resolve) => {
       const fire = (i: number) => {
         const due = start + i * interval;
+        const sentAt = performance.now();
+        lag[i] = sentAt - due;
         pool
           .request({ path: origin.pathname, method: 'GET' })
           .then(async (res) => {
@@ -62,7 +68,9 @@ switch (role) {
           })
           .catch(() => errors++)
           .finally(() => {
-            latencies[i] = performance.now() - due;
+            const now = performance.now();
+            latencies[i] = now - due;
+            service[i] = now - sentAt;
             if (++done === total) resolve();
           });
       };
@@ -75,7 +83,13 @@ switch (role) {
     });
     await pool.close();
     process.stdout.write(
-      `${JSON.stringify({ ...computeLatencyStats(latencies), errors, seconds: (performance.now() - start) / 1000 })}\n`,
+      `${JSON.stringify({
+        ...computeLatencyStats(latencies),
+        service: computeLatencyStats(service),
+        lag: computeLatencyStats(lag),
+        errors,
+        seconds: (performance.now() - start) / 1000,
+      })}\n`,
     );
     break;
   }

@@ -16,10 +16,13 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  *   1. outbound: a partition between this service and the upstream -> 503 with the reason, at once;
  *   2. header faults (`x-meshdev-fault-*`): stripped where not allowed, applied where enabled;
  *   3. fault rules that match this request -> delay / pace / abort / reset / blackhole.
+ * Outbound, it also names the calling service in `x-meshdev-source` (replacing any value the client
+ * sent), so that inbound faults matching a source service (`--from`) can see who calls.
  * With no fault, no partition and no fault header, the cost is a few property reads.
  */
 export function faultingHttpHandler(engine: FaultEngine, scope: ListenerScope, handler: Handler): Handler {
   const upstream = scope.upstream;
+  const outbound = scope.direction === 'outbound';
   let generation = -1;
   let candidates: readonly unknown[] = [];
   return (req, res) => {
@@ -27,7 +30,7 @@ export function faultingHttpHandler(engine: FaultEngine, scope: ListenerScope, h
       generation = engine.generation;
       candidates = engine.forListener(scope);
     }
-    if (upstream !== undefined && scope.direction === 'outbound' && engine.partitions.length > 0) {
+    if (upstream !== undefined && outbound && engine.partitions.length > 0) {
       const p = engine.partitionTowards(upstream);
       if (p !== undefined) {
         engine.countPartitionRefusal();
@@ -35,6 +38,7 @@ export function faultingHttpHandler(engine: FaultEngine, scope: ListenerScope, h
         return;
       }
     }
+    if (outbound) setSourceHeader(req, engine.self.service);
 
     let headerFaults: ChosenFault[] | undefined;
     if (hasFaultHeaders(req.headers)) {
@@ -82,4 +86,16 @@ export function faultingHttpHandler(engine: FaultEngine, scope: ListenerScope, h
       handler(req, res);
     }
   };
+}
+
+/** Sets `x-meshdev-source` on both views of the request headers (the forwarder copies `rawHeaders`). */
+export function setSourceHeader(req: Pick<IncomingMessage, 'headers' | 'rawHeaders'>, service: string): void {
+  const raw = req.rawHeaders;
+  if (req.headers[SOURCE_HEADER] !== undefined) {
+    for (let i = raw.length - 2; i >= 0; i -= 2) {
+      if (raw[i]!.toLowerCase() === SOURCE_HEADER) raw.splice(i, 2);
+    }
+  }
+  req.headers[SOURCE_HEADER] = service;
+  raw.push(SOURCE_HEADER, service);
 }
