@@ -13,7 +13,7 @@ export class AppProbe {
 
   constructor(
     private readonly target: { host: string; port: number; path: string },
-    private readonly timeoutMs = 1000,
+    private readonly timeoutMs = 2000,
     private readonly cacheMs = 250,
   ) {}
 

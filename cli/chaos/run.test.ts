@@ -105,4 +105,21 @@ describe('runScenario', () => {
     expect(w.calls).toEqual(['apply bad', 'revert bad']);
     expect(report.aborted).toBe('interrupted');
   });
+
+  it("sets the scenario's load rate before the timeline and restores the previous one after, even when a step fails", async () => {
+    for (const failApply of [undefined, 'bad']) {
+      const w = world(failApply === undefined ? {} : { failApply });
+      const withRate = Scenario.parse({ ...scenario, duration: '30s', rate: 50 });
+      const actuators: ChaosActuators = {
+        ...w.actuators,
+        async setLoadRate(rate) {
+          w.calls.push(`rate ${rate}`);
+          return 20;
+        },
+      };
+      await runScenario(withRate, planScenario(withRate, 's.yaml'), { ...w, actuators });
+      expect(w.calls[0]).toBe('rate 50');
+      expect(w.calls.at(-1)).toBe('rate 20');
+    }
+  });
 });

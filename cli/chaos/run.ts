@@ -14,6 +14,11 @@ export interface ChaosActuators {
   /** Applies a step; returns what was done, for the report. */
   apply(step: TimedStep, remainingMs: number): Promise<string>;
   revert(step: TimedStep): Promise<string>;
+  /**
+   * Sets the load generator's rate (the scenario's `rate`) and returns the rate it had, to restore
+   * after the run. Absent: the scenario runs at whatever rate the load generator has.
+   */
+  setLoadRate?(rate: number): Promise<number>;
 }
 
 export interface ClientMetrics {
@@ -61,6 +66,11 @@ export async function runScenario(
   },
 ): Promise<ChaosReport> {
   const { actuators, metrics, env } = io;
+  // The scenario's rate applies before t0, so every phase is measured at it; it is restored below.
+  const previousRate =
+    scenario.rate !== undefined && actuators.setLoadRate !== undefined
+      ? await actuators.setLoadRate(scenario.rate)
+      : undefined;
   const t0 = env.now();
   const startedAt = new Date(t0).toISOString();
   const timeline: TimelineRecord[] = [];
@@ -110,6 +120,7 @@ export async function runScenario(
     }
   } finally {
     // Whatever happened, the mesh is left as it was found.
+    if (previousRate !== undefined) await actuators.setLoadRate?.(previousRate).catch(() => undefined);
     for (const step of applied) {
       try {
         record({ atMs: env.now() - t0, kind: 'revert', step: step.name, detail: await actuators.revert(step) });

@@ -27,7 +27,7 @@ describe('consul registration', () => {
         meshdev_role: 'sidecar',
       },
       Weights: { Passing: 50, Warning: 1 },
-      Check: { HTTP: 'http://172.18.0.5:15000/healthz', Interval: '500ms', Timeout: '1s' },
+      Check: { HTTP: 'http://172.18.0.5:15000/healthz', Interval: '500ms', Timeout: '3s' },
     });
   });
   it('registers an ingress as service "ingress" with role ingress', () => {

@@ -32,7 +32,8 @@ export function buildRegistration(
     Check: {
       HTTP: `http://${hostForUrl(address)}:${ports.admin}/healthz`,
       Interval: consulDuration(b.consul.checkIntervalSeconds),
-      Timeout: '1s',
+      // Generous: on a busy 2-core laptop one slow probe must not drop an instance (or the only one).
+      Timeout: '3s',
     },
   };
 }

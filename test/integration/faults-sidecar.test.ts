@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type http from 'node:http';
+import { startConsul } from '../support/consul.js';
+import type { ConsulAgent } from '../support/consul.js';
+import { eventually, request, startHttpServer } from '../support/http.js';
+import type { TestServer } from '../support/http.js';
+import { SidecarBootstrap } from '../../proxy/schema/bootstrap.js';
+import { faultRuleKey, partitionKey } from '../../proxy/schema/faults.js';
+import { startSidecar } from '../../proxy/sidecar.js';
+import type { RunningSidecar } from '../../proxy/sidecar.js';
+import { silentLogger } from '../../proxy/log.js';
+
+/**
+ * Faults wired into the real sidecar: fault documents written to a real Consul agent's KV apply live
+ * to the traffic of sidecars that watch them (inbound abort at one instance, the caller retrying
+ * around it; a source-matched fault seeing the calling service; a partition refused fast with a
+ * reason; a hand-written invalid document ignored with a visible error), and stop when removed.
+ */
+
+const MESH = 'fx';
+let consul: ConsulAgent;
+const apps: TestServer[] = [];
+const sidecars: RunningSidecar[] = [];
+let gatewayOutbound: string;
+let gatewayAdmin: string;
+let catalog2Inbound: string;
+let catalog2Admin: string;
+
+async function app(id: string): Promise<TestServer> {
+  const s = await startHttpServer((req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ instance: id, source: req.headers['x-meshdev-source'] ?? null }));
+  });
+  apps.push(s);
+  return s;
+}
+
+async function sidecar(doc: Record<string, unknown>): Promise<RunningSidecar> {
+  const b = SidecarBootstrap.parse({
+    mesh: MESH,
+    inbound: { host: '127.0.0.1', port: 0 },
+    admin: { host: '127.0.0.1', port: 0 },
+    advertiseAddress: '127.0.0.1',
+    consul: { url: consul.url, checkIntervalSeconds: 0.5 },
+    ...doc,
+  });
+  const s = await startSidecar(b, silentLogger, { consulWaitSeconds: 5, drainMs: 500 });
+  sidecars.push(s);
+  return s;
+}
+
+async function kvPut(key: string, value: unknown): Promise<void> {
+  const res = await fetch(`${consul.url}/v1/kv/${key}`, {
+    method: 'PUT',
+    body: typeof value === 'string' ? value : JSON.stringify(value),
+  });
+  expect(res.ok).toBe(true);
+}
+
+async function kvDelete(key: string): Promise<void> {
+  expect((await fetch(`${consul.url}/v1/kv/${key}`, { method: 'DELETE' })).ok).toBe(true);
+}
+
+function fault(id: string, rest: Record<string, unknown>): Record<string, unknown> {
+  const now = Date.now();
+  return {
+    id,
+    createdAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + 120_000).toISOString(),
+    ...rest,
+  };
+}
+
+/** Waits until a sidecar's `/faults` lists exactly these rule and partition ids. */
+async function applied(admin: string, ids: string[]): Promise<Record<string, unknown>> {
+  return eventually(
+    async () => {
+      const view = JSON.parse((await request(`${admin}/faults`)).body) as {
+        faults: { id: string }[];
+        partitions: { id: string }[];
+      };
+      const seen = [...view.faults.map((f) => f.id), ...view.partitions.map((p) => p.id)].sort();
+      return JSON.stringify(seen) === JSON.stringify([...ids].sort()) ? (view as Record<string, unknown>) : undefined;
+    },
+    { timeoutMs: 10_000, what: `faults ${ids.join(',') || '(none)'} applied at ${admin}` },
+  );
+}
+
+beforeAll(async () => {
+  consul = await startConsul();
+  const c1 = await sidecar({
+    service: 'catalog',
+    instanceId: 'catalog-1',
+    app: { port: (await app('catalog-1')).port },
+  });
+  const c2 = await sidecar({
+    service: 'catalog',
+    instanceId: 'catalog-2',
+    app: { port: (await app('catalog-2')).port },
+  });
+  const gw = await sidecar({
+    service: 'gateway',
+    instanceId: 'gateway-1',
+    app: { port: (await app('gateway-1')).port },
+    upstreams: [{ service: 'catalog', listen: { host: '127.0.0.1', port: 0 } }],
+  });
+  void c1;
+  gatewayOutbound = `http://127.0.0.1:${gw.listeners.find((l) => l.direction === 'outbound')!.boundPort}`;
+  gatewayAdmin = `http://127.0.0.1:${gw.adminPort}`;
+  catalog2Inbound = `http://127.0.0.1:${c2.listeners.find((l) => l.direction === 'inbound')!.boundPort}`;
+  catalog2Admin = `http://127.0.0.1:${c2.adminPort}`;
+  await eventually(
+    async () => {
+      const ids = new Set<string>();
+      for (let i = 0; i < 8; i++)
+        ids.add((JSON.parse((await request(`${gatewayOutbound}/p`)).body) as { instance: string }).instance);
+      return ids.size === 2 ? true : undefined;
+    },
+    { timeoutMs: 15_000, what: 'both catalog instances served through the gateway sidecar' },
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.allSettled(sidecars.map((s) => s.stop()));
+  await Promise.allSettled(apps.map((a) => a.close()));
+  await consul?.stop();
+});
+
+describe.sequential('faults in the sidecar, fed by a real consul agent', () => {
+  it('names the calling service on outbound requests (replacing a forged value)', async () => {
+    const r = await request(`${gatewayOutbound}/p`, { headers: { 'x-meshdev-source': 'forged' } });
+    expect((JSON.parse(r.body) as { source: string }).source).toBe('gateway');
+  });
+
+  it('abort 100% inbound at one instance: that instance answers 503 with a reason; the caller routes around it', async () => {
+    await kvPut(
+      faultRuleKey(MESH, 'f-abort2'),
+      fault('f-abort2', {
+        action: { type: 'abort', status: 503 },
+        target: { service: 'catalog', instance: 'catalog-2' },
+      }),
+    );
+    await applied(catalog2Admin, ['f-abort2']);
+    const direct = await request(`${catalog2Inbound}/p`);
+    expect(direct.status).toBe(503);
+    expect(direct.headers['x-meshdev-reason']).toBe('fault-injected: abort 503 (fault f-abort2)');
+
+    await applied(gatewayAdmin, ['f-abort2']);
+    const served: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const r = await request(`${gatewayOutbound}/p`);
+      expect(r.status).toBe(200);
+      served.push((JSON.parse(r.body) as { instance: string }).instance);
+    }
+    expect(new Set(served)).toEqual(new Set(['catalog-1']));
+    const metrics = (await request(`${catalog2Admin}/metrics`)).body;
+    expect(metrics).toMatch(/meshdev_faults_injected_total\{type="abort"\} [1-9]/);
+
+    await kvDelete(faultRuleKey(MESH, 'f-abort2'));
+    await applied(catalog2Admin, []);
+    expect((await request(`${catalog2Inbound}/p`)).status).toBe(200);
+  });
+
+  it('an inbound fault matching a source service applies to that caller only', async () => {
+    await kvPut(
+      faultRuleKey(MESH, 'f-from-gw'),
+      fault('f-from-gw', {
+        action: { type: 'abort', status: 418 },
+        target: { service: 'catalog' },
+        match: { source: 'gateway' },
+      }),
+    );
+    await applied(catalog2Admin, ['f-from-gw']);
+    await applied(gatewayAdmin, ['f-from-gw']);
+    expect((await request(`${catalog2Inbound}/p`)).status).toBe(200);
+    const viaGateway = await request(`${gatewayOutbound}/p`);
+    expect(viaGateway.status).toBe(418);
+    expect(viaGateway.headers['x-meshdev-reason']).toContain('f-from-gw');
+    await kvDelete(faultRuleKey(MESH, 'f-from-gw'));
+    await applied(gatewayAdmin, []);
+  });
+
+  it('a partition is refused fast by the caller with a reason, and heals when removed', async () => {
+    await kvPut(partitionKey(MESH, 'p-gwcat'), {
+      id: 'p-gwcat',
+      a: ['gateway'],
+      b: ['catalog'],
+      createdAt: new Date().toISOString(),
+    });
+    await applied(gatewayAdmin, ['p-gwcat']);
+    const started = performance.now();
+    const r = await request(`${gatewayOutbound}/p`);
+    const ms = performance.now() - started;
+    expect(r.status).toBe(503);
+    expect(r.headers['x-meshdev-reason']).toMatch(/^partitioned: gateway cannot reach catalog \(partition p-gwcat/);
+    expect(ms).toBeLessThan(200);
+    await kvDelete(partitionKey(MESH, 'p-gwcat'));
+    await applied(gatewayAdmin, []);
+    expect((await request(`${gatewayOutbound}/p`)).status).toBe(200);
+  });
+
+  it('ignores a hand-written invalid fault document with a visible error, and keeps serving', async () => {
+    await kvPut(faultRuleKey(MESH, 'f-bad'), '{"id":"f-bad","action":{"type":"abort","status":99}}');
+    const view = await eventually(
+      async () => {
+        const v = JSON.parse((await request(`${gatewayAdmin}/faults`)).body) as { invalid: unknown[] };
+        return v.invalid.length > 0 ? v : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the invalid document reported at /faults' },
+    );
+    expect(JSON.stringify(view.invalid)).toContain('f-bad');
+    const r = await request(`${gatewayOutbound}/p`);
+    expect(r.status, String(r.headers['x-meshdev-reason'])).toBe(200);
+    await kvDelete(faultRuleKey(MESH, 'f-bad'));
+  });
+});
