@@ -22,6 +22,10 @@ export async function startUi(
 ): Promise<void> {
   // chalk (inside Ink) reads FORCE_COLOR when it loads, and does not know NO_COLOR.
   if (options.noColor) process.env.FORCE_COLOR = '0';
+  // Ink draws only the last frame when it believes it runs in CI (env CI / CONTINUOUS_INTEGRATION,
+  // read once when it loads). We are on an interactive terminal here, so tell it so.
+  process.env.CI = 'false';
+  process.env.CONTINUOUS_INTEGRATION = 'false';
   const [{ runUi }, { FaultStore }, { storeFaultActions, storeFaultSource }] = await Promise.all([
     import('../tui/run.js'),
     import('../faults/store.js'),
