@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { request } from 'undici';
@@ -259,18 +260,21 @@ export class StartedMesh implements AsyncDisposable {
     await ensureDockerReachable(this.docker);
     const project = this.mesh.resolved.project;
     const existing = (await listProjectContainers(this.docker, project)).length;
-    try {
-      await runCompose({ project, file: this.mesh.composeFile, onLine: composeProgress(existing, progress) }, [
-        'down',
-        '--remove-orphans',
-        '--timeout',
-        '5',
-        ...(options.volumes ? ['--volumes'] : []),
-      ]);
-    } catch (err) {
-      progress(
-        `compose down did not finish cleanly (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); sweeping by label`,
-      );
+    // Without its compose file (already down, or `.meshdev/` deleted) the label sweep below does it all.
+    if (existsSync(this.mesh.composeFile)) {
+      try {
+        await runCompose({ project, file: this.mesh.composeFile, onLine: composeProgress(existing, progress) }, [
+          'down',
+          '--remove-orphans',
+          '--timeout',
+          '5',
+          ...(options.volumes ? ['--volumes'] : []),
+        ]);
+      } catch (err) {
+        progress(
+          `compose down did not finish cleanly (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); sweeping by label`,
+        );
+      }
     }
     // Whatever Compose did not know about (no compose file, interrupted `up`) goes by label.
     const left = await sweepProject(this.docker, project, options.volumes ?? false);
