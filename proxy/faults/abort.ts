@@ -1,22 +1,12 @@
-import http from 'node:http';
+import { writeLocalAnswer } from '../http/headers.js';
 import type { z } from 'zod';
 import type { AbortAction } from '../schema/faults.js';
 import type { HttpExchange, HttpFault } from './types.js';
 
 /** Answers with the given status from the sidecar itself; the request never reaches the app/upstream. */
 export function answerLocally(x: HttpExchange, status: number, reason: string): void {
-  const { req, res } = x;
-  req.resume(); // let the client finish sending; the body is discarded
-  const body = `${reason}\n`;
-  res.writeHead(status, http.STATUS_CODES[status] ?? 'Fault', [
-    'content-type',
-    'text/plain; charset=utf-8',
-    'content-length',
-    String(Buffer.byteLength(body)),
-    'x-meshdev-reason',
-    reason.replace(/[^\x20-\x7e]/g, '?'),
-  ]);
-  res.end(req.method === 'HEAD' ? undefined : body);
+  x.req.resume(); // let the client finish sending; the body is discarded
+  writeLocalAnswer(x.res, status, reason);
 }
 
 export const abortFault: HttpFault<z.infer<typeof AbortAction>> = {

@@ -1,7 +1,6 @@
 import type { ConsulClient } from '../consul/client.js';
-import { describe } from '../consul/client.js';
+import { watchKvPrefix } from '../consul/kv-watch.js';
 import type { Logger } from '../log.js';
-import { Backoff, sleep } from '../backoff.js';
 import { faultsPrefix } from '../schema/faults.js';
 import type { FaultEngine } from './engine.js';
 
@@ -20,27 +19,14 @@ export async function watchFaults(opts: {
 }): Promise<void> {
   const { consul, mesh, engine, log, signal } = opts;
   const prefix = faultsPrefix(mesh);
-  let index = 0;
-  let failing = false;
-  const backoff = new Backoff(250, 10_000);
-  while (!signal.aborted) {
-    try {
-      const result = await consul.kvList(prefix, index, opts.waitSeconds ?? 30, signal);
-      failing = false;
-      backoff.reset();
-      const changed = result.index !== index;
-      index = result.index < index ? 0 : result.index;
-      if (!changed) continue;
-      engine.applyEntries(mesh, result.value, `consul kv ${prefix} (index ${result.index})`);
-    } catch (err) {
-      if (signal.aborted) return;
-      opts.onError?.();
-      if (!failing) {
-        log.warn('consul fault watch failed; keeping the current faults', { error: describe(err) });
-        failing = true;
-      }
-      index = 0;
-      await sleep(backoff.next(), signal);
-    }
-  }
+  await watchKvPrefix({
+    consul,
+    prefix,
+    log,
+    signal,
+    waitSeconds: opts.waitSeconds,
+    failureMessage: 'consul fault watch failed; keeping the current faults',
+    onError: opts.onError,
+    onChange: (entries, index) => engine.applyEntries(mesh, entries, `consul kv ${prefix} (index ${index})`),
+  });
 }

@@ -11,7 +11,7 @@ import { outlierResultOf } from '../policy/outlier-detector.js';
 import { selectVersion } from '../policy/routing.js';
 import type { Direction, RouteStats } from '../metrics.js';
 import type { Logger } from '../log.js';
-import { forwardableHeaders, upgradeHeaders } from './headers.js';
+import { forwardableHeaders, upgradeHeaders, writeLocalAnswer } from './headers.js';
 import { continueTrace } from './trace.js';
 
 /**
@@ -214,22 +214,18 @@ class Exchange {
     if (this.phase === Phase.Trying) this.sent = true;
   }
 
-  /** Returns false to pause the upstream body (never here: headers carry no data). */
-  onUndiciHeaders(t: UndiciTry, status: number, raw: Buffer[], statusMessage: string | undefined): void {
-    const strings: string[] = new Array(raw.length);
-    for (let i = 0; i < raw.length; i++) strings[i] = raw[i]!.toString('latin1');
-    const ep = this.endpoint!;
+  /**
+   * A response of the current try arrived (from either upstream client): report it to the
+   * balancer and outlier detector, then either return the delay of a retry (the caller drops the
+   * response) or -1 after switching to streaming it back to the client.
+   */
+  private judgeResponse(ep: Endpoint, status: number): number {
     const latency = this.o.clock.now() - this.tryStartedAt;
     const outcome: AttemptOutcome = { kind: 'response', status, reachedUpstream: true };
     this.o.upstream.report(ep, outlierResultOf(outcome), latency);
     if (status >= 500) {
       const delay = this.retryDelay(outcome);
-      if (delay >= 0) {
-        t.abandon();
-        this.endTry();
-        this.retry(`status ${status} from ${ep.id}`, delay);
-        return;
-      }
+      if (delay >= 0) return delay;
     }
     if (this.tryTimer !== undefined) {
       clearTimeout(this.tryTimer);
@@ -238,6 +234,21 @@ class Exchange {
     this.phase = Phase.Streaming;
     this.status = status;
     this.upstreamMs = latency;
+    return -1;
+  }
+
+  /** Returns false to pause the upstream body (never here: headers carry no data). */
+  onUndiciHeaders(t: UndiciTry, status: number, raw: Buffer[], statusMessage: string | undefined): void {
+    const strings: string[] = new Array(raw.length);
+    for (let i = 0; i < raw.length; i++) strings[i] = raw[i]!.toString('latin1');
+    const ep = this.endpoint!;
+    const delay = this.judgeResponse(ep, status);
+    if (delay >= 0) {
+      t.abandon();
+      this.endTry();
+      this.retry(`status ${status} from ${ep.id}`, delay);
+      return;
+    }
     const headers = forwardableHeaders(strings);
     if (this.o.exposeEndpoint) headers.push('x-meshdev-endpoint', ep.id);
     try {
@@ -311,26 +322,14 @@ class Exchange {
       return;
     }
     const ep = this.endpoint!;
-    const latency = this.o.clock.now() - this.tryStartedAt;
     const status = ures.statusCode ?? 502;
-    const outcome: AttemptOutcome = { kind: 'response', status, reachedUpstream: true };
-    this.o.upstream.report(ep, outlierResultOf(outcome), latency);
-    if (status >= 500) {
-      const delay = this.retryDelay(outcome);
-      if (delay >= 0) {
-        ures.resume();
-        this.endTry();
-        this.retry(`status ${status} from ${ep.id}`, delay);
-        return;
-      }
+    const delay = this.judgeResponse(ep, status);
+    if (delay >= 0) {
+      ures.resume();
+      this.endTry();
+      this.retry(`status ${status} from ${ep.id}`, delay);
+      return;
     }
-    if (this.tryTimer !== undefined) {
-      clearTimeout(this.tryTimer);
-      this.tryTimer = undefined;
-    }
-    this.phase = Phase.Streaming;
-    this.status = status;
-    this.upstreamMs = latency;
     const headers = forwardableHeaders(ures.rawHeaders);
     if (this.o.exposeEndpoint) headers.push('x-meshdev-endpoint', ep.id);
     try {
@@ -475,16 +474,7 @@ class Exchange {
       return;
     }
     this.phase = Phase.Streaming;
-    const body = `${reason}\n`;
-    res.writeHead(status, [
-      'content-type',
-      'text/plain; charset=utf-8',
-      'content-length',
-      String(Buffer.byteLength(body)),
-      'x-meshdev-reason',
-      reason.replace(/[^\x20-\x7e]/g, '?'),
-    ]);
-    res.end(body);
+    writeLocalAnswer(res, status, reason);
   }
 
   private onFinish = (): void => {

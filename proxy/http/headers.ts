@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { ServerResponse } from 'node:http';
 /**
  * Hop-by-hop header handling (RFC 9110 7.6.1): these describe one connection, not the message, so
  * a proxy never forwards them, nor any header the `Connection` header names.
@@ -73,4 +75,22 @@ export function upgradeHeaders(
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 export function isIdempotent(method: string): boolean {
   return IDEMPOTENT.has(method);
+}
+
+/**
+ * An answer the sidecar gives itself (no healthy endpoint, circuit open, partition, injected abort):
+ * a short text body and `x-meshdev-reason` saying why, reduced to printable ASCII for the header.
+ */
+export function writeLocalAnswer(res: ServerResponse, status: number, reason: string): void {
+  const body = `${reason}\n`;
+  res.writeHead(status, STATUS_CODES[status] ?? 'Local answer', [
+    'content-type',
+    'text/plain; charset=utf-8',
+    'content-length',
+    String(Buffer.byteLength(body)),
+    'x-meshdev-reason',
+    reason.replace(/[^\x20-\x7e]/g, '?'),
+  ]);
+  // Node drops the body by itself when the request was HEAD.
+  res.end(body);
 }

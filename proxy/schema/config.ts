@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_CIRCUIT_BREAKER } from '../policy/circuit-breaker.js';
+import { DEFAULT_OUTLIER_DETECTION } from '../policy/outlier-detector.js';
 import { ServiceName, VersionLabel } from './topology.js';
 
 /**
@@ -164,16 +166,9 @@ export const BUILTIN_DEFAULTS: EffectiveConfig = {
       budgetPercent: 20,
       budgetMinConcurrent: 3,
     },
-    outlierDetection: {
-      enabled: true,
-      consecutive5xx: 5,
-      consecutiveGatewayErrors: 3,
-      baseEjectionMs: 10_000,
-      maxEjectionMs: 300_000,
-      maxEjectionPercent: 50,
-      panicThresholdPercent: 50,
-    },
-    circuitBreaker: { maxConcurrent: 1024, maxPending: 1024 },
+    // The decision modules own these defaults; the schema only says they are on.
+    outlierDetection: { enabled: true, ...DEFAULT_OUTLIER_DETECTION },
+    circuitBreaker: { ...DEFAULT_CIRCUIT_BREAKER },
   },
   routes: [],
   accessLog: { sampleRate: 1 },
