@@ -34,7 +34,7 @@ export function registerFault(program: Command): void {
       .option('--path <prefix>', 'only requests whose path starts with this')
       .option('--header <name=value>', 'only requests with this header value (repeatable)', collect)
       .option('--source <service>', 'only requests from this calling service')
-      .option('--from <service>', "apply in the callers' sidecars (outbound from SERVICE) instead of the target's")
+      .option('--from <service>', 'only calls from SERVICE (towards a whole service: applied in its sidecars)')
       .option('--ttl <duration>', 'how long the fault lasts (1s-24h)', '10m')
       .option('--id <id>', 'choose the fault id (default: generated)')
       .option('--json', 'machine-readable output'),

@@ -37,6 +37,20 @@ describe('buildFault', () => {
       match: { pathPrefix: '/products', headers: { 'x-a': '1' } },
     });
   });
+  it('--from towards one version or instance acts at that instance, on calls from the caller only', () => {
+    expect(build('catalog-2', { abort: '503', from: 'gateway' })).toMatchObject({
+      target: { service: 'catalog', instance: 'catalog-2' },
+      where: 'inbound',
+      match: { source: 'gateway' },
+    });
+    expect(build('catalog-2', { abort: '503', from: 'gateway' })).not.toHaveProperty('from');
+    expect(build('pricing@v2', { delay: '1s', from: 'catalog', source: 'catalog' })).toMatchObject({
+      where: 'inbound',
+      match: { source: 'catalog' },
+    });
+    expect(() => build('pricing@v2', { delay: '1s', from: 'catalog', source: 'gateway' })).toThrow(/conflict/);
+    expect(() => build('catalog-2', { tcp: true, reset: true, from: 'gateway' })).toThrow(/needs an HTTP fault/);
+  });
   it('--tcp picks the TCP variants', () => {
     expect(build('catalog', { tcp: true, delay: '1s' }).action.type).toBe('tcp-latency');
     expect(build('catalog', { tcp: true, bandwidth: '1KiB/s' }).action).toEqual({

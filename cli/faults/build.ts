@@ -99,17 +99,34 @@ export function buildFault(
   const from = flags.from === undefined ? undefined : resolveService(flags.from, mesh, '--from');
   const source = flags.source === undefined ? undefined : resolveService(flags.source, mesh, '--source');
   if (from !== undefined && from === target.service) throw new UsageError('--from: a service does not call itself');
+  // A caller's sidecar applies a fault before its balancer picks an instance, so it can only act on
+  // the whole target service. Towards one version or instance, the fault acts where that instance
+  // receives the calls (inbound), on requests from the caller only: the caller still sees a real
+  // answer from that instance, so its retries and outlier detection react as they would for real.
+  const perInstance = target.version !== undefined || target.instance !== undefined;
+  if (from !== undefined && perInstance) {
+    if (tcp) {
+      throw new UsageError(`--from with a version or instance target needs an HTTP fault (TCP carries no caller)`, {
+        fix: `target the whole service (${target.service}) with --from, or drop --from`,
+      });
+    }
+    if (source !== undefined && source !== from) {
+      throw new UsageError(`--from ${from} and --source ${source} conflict: give one calling service`);
+    }
+  }
+  const outbound = from !== undefined && !perInstance;
+  const matchSource = source ?? (perInstance ? from : undefined);
   const ttlMs = ttlOf(flags.ttl, '--ttl', true)!;
   const doc = {
     id: flags.id ?? id(),
     action,
     target,
-    where: from === undefined ? 'inbound' : 'outbound',
-    ...(from === undefined ? {} : { from }),
+    where: outbound ? 'outbound' : 'inbound',
+    ...(outbound ? { from } : {}),
     match: {
       ...(flags.path === undefined ? {} : { pathPrefix: flags.path }),
       ...(Object.keys(headers).length === 0 ? {} : { headers }),
-      ...(source === undefined ? {} : { source }),
+      ...(matchSource === undefined ? {} : { source: matchSource }),
     },
     percent,
     createdAt: now.toISOString(),

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Docker from 'dockerode';
 import { dockerUnreachable, MeshdevError } from '../errors.js';
@@ -56,11 +56,20 @@ export interface ResolvedImages {
 }
 
 export const DOCKERFILES_DIR = resolve(PACKAGE_ROOT, 'compose', 'images');
-export const RUNTIME_BUNDLE = resolve(PACKAGE_ROOT, 'dist', 'runtime', 'meshdev-runtime.mjs');
+export const RUNTIME_DIR = resolve(PACKAGE_ROOT, 'dist', 'runtime');
+export const RUNTIME_BUNDLE = resolve(RUNTIME_DIR, 'meshdev-runtime.mjs');
 
+/**
+ * Everything the runtime image copies: the entry and its chunks (source maps left out, they do not
+ * change behaviour), each with its path, so a change to any chunk means a new image.
+ */
 function readRuntimeBundle(): Buffer {
   try {
-    return readFileSync(RUNTIME_BUNDLE);
+    const files = readdirSync(RUNTIME_DIR, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.mjs'))
+      .sort();
+    if (!files.includes('meshdev-runtime.mjs')) readFileSync(RUNTIME_BUNDLE); // throws ENOENT: caught below
+    return Buffer.concat(files.flatMap((f) => [Buffer.from(`${f}\0`), readFileSync(resolve(RUNTIME_DIR, f))]));
   } catch (err) {
     throw new MeshdevError('ENOBUNDLE', `The runtime bundle ${RUNTIME_BUNDLE} is missing.`, {
       fix: 'Run `npm run build` in the meshdev package (npm ci does it through `prepare`).',

@@ -5,6 +5,6 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE}
 WORKDIR /opt/meshdev
-COPY dist/runtime/meshdev-runtime.mjs* /opt/meshdev/
+COPY dist/runtime/ /opt/meshdev/
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "/opt/meshdev/meshdev-runtime.mjs"]

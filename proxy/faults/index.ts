@@ -1,8 +1,7 @@
 /**
  * Fault injection in the sidecar. The data path needs three things from here:
  *   - `FaultEngine`: the current fault set (fed by `watchFaults` from Consul KV), asked per request;
- *   - `faultingHttpHandler` / `faultingTcpHandler`: wrap a listener's handler with the faults;
- *   - for per-endpoint outbound faults (target version/instance), `engine.decide({..., endpoint})`.
+ *   - `faultingHttpHandler` / `faultingTcpHandler`: wrap a listener's handler with the faults.
  */
 export { FaultEngine } from './engine.js';
 export type { ListenerScope } from './engine.js';

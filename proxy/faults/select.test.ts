@@ -47,15 +47,11 @@ describe('selectFaults: target and where', () => {
       selectFaults([faultDoc({ where: 'outbound' })], { ...gatewayOut, upstream: 'pricing' }, T0, always),
     ).toHaveLength(0);
   });
-  it('outbound faults on a version/instance apply per try (with the endpoint), never per request', () => {
-    const f = faultDoc({ where: 'outbound', target: { service: 'catalog', instance: 'catalog-2' } });
-    expect(selectFaults([f], gatewayOut, T0, always)).toHaveLength(0);
-    const ep2 = { ...gatewayOut, endpoint: { id: 'catalog-2', version: 'v1' } };
-    const ep3 = { ...gatewayOut, endpoint: { id: 'catalog-3', version: 'v1' } };
-    expect(selectFaults([f], ep2, T0, always)).toHaveLength(1);
-    expect(selectFaults([f], ep3, T0, always)).toHaveLength(0);
-    // and a service-wide fault is not applied a second time per try
-    expect(selectFaults([faultDoc({ where: 'outbound' })], ep2, T0, always)).toHaveLength(0);
+  it('a fault on one instance from one caller applies at that instance, to that caller only', () => {
+    const f = faultDoc({ target: { service: 'catalog', instance: 'catalog-2' }, match: { source: 'gateway' } });
+    expect(selectFaults([f], { ...inbound, sourceService: 'gateway' }, T0, always)).toHaveLength(1);
+    expect(selectFaults([f], { ...inbound, sourceService: 'ingress' }, T0, always)).toHaveLength(0);
+    expect(selectFaults([f], inbound, T0, always)).toHaveLength(0);
   });
   it('TCP faults only on TCP listeners, HTTP faults only on HTTP ones', () => {
     const tcp = faultDoc({ action: { type: 'tcp-reset' } });

@@ -49,14 +49,10 @@ export function faultConcernsListener(
 export function faultMatches(f: FaultDocument, ctx: FaultContext): boolean {
   if (!faultConcernsListener(f, ctx)) return false;
   const t = f.target;
+  // Outbound faults target a whole service (the schema enforces it); inbound ones may narrow it.
   if (ctx.direction === 'inbound') {
     if (t.version !== undefined && t.version !== ctx.self.version) return false;
     if (t.instance !== undefined && t.instance !== ctx.self.instance) return false;
-  } else {
-    const perEndpoint = t.version !== undefined || t.instance !== undefined;
-    if (perEndpoint !== (ctx.endpoint !== undefined)) return false;
-    if (t.version !== undefined && t.version !== ctx.endpoint!.version) return false;
-    if (t.instance !== undefined && t.instance !== ctx.endpoint!.id) return false;
   }
   const m = f.match;
   if (m.source !== undefined) {

@@ -32,11 +32,6 @@ export interface FaultContext {
   readonly self: SidecarIdentity;
   /** Outbound: the upstream service the request goes to. */
   readonly upstream?: string;
-  /**
-   * Outbound, per try: the endpoint picked. Absent, only faults on the whole target service apply;
-   * present, only faults on a version or instance of it (so a fault is never applied twice).
-   */
-  readonly endpoint?: { readonly id: string; readonly version: string };
   readonly path?: string;
   /** Lower-case names, as Node gives them. */
   readonly headers?: Readonly<Record<string, string | string[] | undefined>>;

@@ -33,6 +33,8 @@ describe('FaultDocument', () => {
     [{ expiresAt: '2029-12-31T00:00:00.000Z' }, 'expiresAt'],
     [{ target: { service: 'catalog', instance: 'pricing-1' } }, 'target.instance'],
     [{ action: { type: 'tcp-reset' }, match: { pathPrefix: '/x' } }, 'match'],
+    [{ where: 'outbound', target: { service: 'catalog', instance: 'catalog-2' } }, 'target'],
+    [{ where: 'outbound', target: { service: 'pricing', version: 'v2' } }, 'target'],
   ])('rejects %j at %s', (over, path) => {
     const r = FaultDocument.safeParse({ ...base, ...over });
     expect(r.success).toBe(false);

@@ -160,6 +160,15 @@ export const FaultDocument = z
     if (f.from !== undefined && f.where !== 'outbound') {
       ctx.addIssue({ code: 'custom', path: ['from'], message: '"from" needs where: "outbound"' });
     }
+    if (f.where === 'outbound' && (f.target.version !== undefined || f.target.instance !== undefined)) {
+      // The caller's sidecar applies it before its balancer picks an instance.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target'],
+        message:
+          'an outbound fault acts on the whole target service; towards one version or instance use where: "inbound" with match.source set to the caller',
+      });
+    }
     if (
       isTcpFaultType(f.action.type) &&
       (f.match.pathPrefix !== undefined || f.match.headers !== undefined || f.match.source !== undefined)

@@ -48,7 +48,7 @@ describe('air-gapped images', () => {
       expect(await run(first.prometheus, 'sh', ['-c', probe])).toMatch(/SUCCESS/);
       // The runtime image: node 20, bash (healthchecks), the bundle as the entrypoint.
       expect(await run(first.runtime, 'bash', ['-c', 'node --version && pwd && ls /opt/meshdev'])).toMatch(
-        /^v20\.\d+\.\d+\n\/opt\/meshdev\nmeshdev-runtime\.mjs/,
+        /^v20\.\d+\.\d+\n\/opt\/meshdev\nchunks\nmeshdev-runtime\.mjs\n/,
       );
       const runtimeConfig = (await docker.getImage(first.runtime).inspect()).Config;
       expect(runtimeConfig.Entrypoint).toEqual(['node', '/opt/meshdev/meshdev-runtime.mjs']);
