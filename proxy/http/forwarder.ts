@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import type { Clock, Rng } from '../policy/types.js';
 import type { Endpoint, SubsetPolicy, Upstream } from '../upstream.js';
-import { decideRetry } from '../policy/retry.js';
+import { decideRetry, isIdempotentMethod } from '../policy/retry.js';
 import type { AttemptOutcome } from '../policy/retry.js';
 import { outlierResultOf } from '../policy/outlier-detector.js';
 import { selectVersion } from '../policy/routing.js';
@@ -35,6 +35,13 @@ export interface ForwarderOptions {
   /** Adds `x-meshdev-endpoint` to responses (off in production: it leaks instance ids). */
   exposeEndpoint?: boolean;
 }
+
+/**
+ * Request bodies of idempotent methods are copied while they stream, up to this size, so that a
+ * retry can send them again (Envoy buffers for retries the same way); a larger body, or one of a
+ * non-idempotent method, is never copied and its request is not retried once the body started.
+ */
+export const REPLAY_BODY_LIMIT = 64 * 1024;
 
 /** Headers the forwarder sets itself (dropped from the incoming copy). */
 const REPLACED = new Set(['traceparent', 'x-request-id']);
@@ -75,6 +82,10 @@ class Exchange {
   private readonly hasBody: boolean;
   private readonly expectContinue: boolean;
   private bodyStarted = false;
+  /** What the client sent of the body so far, kept for a retry (see REPLAY_BODY_LIMIT); else undefined. */
+  private bodyCopy: Buffer[] | undefined;
+  private bodyCopyBytes = 0;
+  private continued = false;
   private holdsSlot = false;
   /** The current try was granted by the retry budget (give it back when the try ends). */
   private isRetry = false;
@@ -101,6 +112,10 @@ class Exchange {
     this.hasBody =
       h['content-length'] !== undefined ? h['content-length'] !== '0' : h['transfer-encoding'] !== undefined;
     this.expectContinue = h.expect !== undefined && h.expect.toLowerCase() === '100-continue';
+    if (this.hasBody && isIdempotentMethod(req.method ?? 'GET')) {
+      const length = h['content-length'] === undefined ? 0 : Number(h['content-length']);
+      if (length <= REPLAY_BODY_LIMIT) this.bodyCopy = [];
+    }
   }
 
   start(): void {
@@ -291,15 +306,42 @@ class Exchange {
 
   private onContinue = (): void => {
     if (this.phase !== Phase.Trying) return;
-    this.res.writeContinue();
+    if (!this.continued) {
+      this.continued = true;
+      this.res.writeContinue();
+    }
     this.startBody();
   };
 
+  /** Streams the body to this try's request: the copy first when it is a retry, then the rest. */
   private startBody(): void {
-    if (this.bodyStarted || this.ureq === undefined) return;
-    this.bodyStarted = true;
-    this.req.pipe(this.ureq);
+    const ureq = this.ureq;
+    if (ureq === undefined || ureq.writableEnded) return;
+    if (!this.bodyStarted) {
+      this.bodyStarted = true;
+      if (this.bodyCopy !== undefined) this.req.on('data', this.onBodyChunk);
+    } else {
+      // A retry: only reached when the copy is complete so far (retryDelay checks it).
+      for (const chunk of this.bodyCopy!) ureq.write(chunk);
+      if (this.req.readableEnded) {
+        ureq.end();
+        return;
+      }
+    }
+    this.req.pipe(ureq);
   }
+
+  private onBodyChunk = (chunk: Buffer): void => {
+    const copy = this.bodyCopy;
+    if (copy === undefined) return;
+    this.bodyCopyBytes += chunk.length;
+    if (this.bodyCopyBytes > REPLAY_BODY_LIMIT) {
+      this.bodyCopy = undefined;
+      this.req.off('data', this.onBodyChunk);
+    } else {
+      copy.push(chunk);
+    }
+  };
 
   private endTry(): void {
     if (this.tryTimer !== undefined) {
@@ -419,10 +461,10 @@ class Exchange {
 
   /**
    * Backoff before the next try, or -1 for no retry. A request whose body already started flowing
-   * cannot be sent again (it is streamed, not buffered), whatever the method.
+   * can be sent again only from its copy (idempotent method, body within REPLAY_BODY_LIMIT).
    */
   private retryDelay(outcome: AttemptOutcome): number {
-    if (this.bodyStarted) return -1;
+    if (this.bodyStarted && this.bodyCopy === undefined) return -1;
     const up = this.o.upstream;
     const decision = decideRetry(
       this.policy.retry,
@@ -445,7 +487,12 @@ class Exchange {
     this.isRetry = true;
     this.reason = why;
     this.phase = Phase.Waiting;
-    this.ureq?.destroy();
+    if (this.ureq !== undefined) {
+      // Stop feeding the abandoned try; the body waits (paused) for the next one.
+      this.req.unpipe(this.ureq);
+      if (this.bodyStarted) this.req.pause();
+      this.ureq.destroy();
+    }
     this.ureq = undefined;
     this.utry?.abandon();
     this.utry = undefined;

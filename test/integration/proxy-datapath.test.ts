@@ -155,6 +155,45 @@ describe.each(['undici', 'node'] as const)('upstream client %s', (upstreamClient
       expect(arrivals.GET).toBe(3); // first try + 2 retries
     });
 
+    it('retries an idempotent request with a body (PUT) with its whole body, up to the replay limit', async () => {
+      const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+      let resets = 0;
+      const resetAfterBody: http.RequestListener = (req) => {
+        req.resume();
+        req.on('end', () => {
+          resets++;
+          req.socket.destroy();
+        });
+      };
+      const echoHash: http.RequestListener = (req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => res.writeHead(200).end(sha(Buffer.concat(chunks))));
+      };
+      const a = await server(resetAfterBody);
+      const b = await server(echoHash);
+      const p = await proxyTo([a, b], { policy: { resilience: { outlierDetection: { enabled: false } } } });
+      const body = 'x'.repeat(40_000) + 'end';
+      for (let i = 0; i < 2; i++) {
+        const r = await request(`${p.url}/doc`, { method: 'PUT', body });
+        expect(r.status).toBe(200);
+        expect(r.body).toBe(sha(body));
+      }
+      expect(resets).toBeGreaterThanOrEqual(1); // round-robin sent one of the two first tries to `a`
+
+      // Above REPLAY_BODY_LIMIT (64 KiB) nothing is copied: once the body started, no retry.
+      resets = 0;
+      const c = await server(resetAfterBody);
+      const d = await server(resetAfterBody);
+      const q = await proxyTo([c, d], { policy: { resilience: { outlierDetection: { enabled: false } } } });
+      const large = await request(`${q.url}/doc`, { method: 'PUT', body: 'y'.repeat(100_000) });
+      expect(large.status).toBe(502);
+      expect(resets).toBe(1);
+      const small = await request(`${q.url}/doc`, { method: 'PUT', body: 'small' });
+      expect(small.status).toBe(502);
+      expect(resets).toBe(4); // first try + 2 retries
+    });
+
     it('retries 503 for GET on a different endpoint but not for POST', async () => {
       const unavailable = counting('unavailable', 503);
       const ok = counting('ok');
