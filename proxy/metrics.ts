@@ -1,41 +1,31 @@
-import { Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, collectDefaultMetrics } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { registerRouteMetrics } from './route-metrics.js';
+import type { RouteMetricStore, RouteSeries } from './route-metrics.js';
+
+export { STATUS_CLASSES, statusClassIndex } from './route-metrics.js';
 
 /**
  * Every metric the sidecar exports, declared once with fixed label lists on an injected registry.
- * The data path never builds label objects per request: it asks for a `RouteStats` once per
- * (direction, upstream) and then indexes pre-bound children by status class.
+ * The data path never builds label objects per request: per-request metrics go through a
+ * `RouteStats` taken once per (direction, upstream) (plain array increments, see route-metrics.ts);
+ * the rarer resilience counters through children bound once per upstream.
  */
 
 export type Direction = 'inbound' | 'outbound';
 
-/** 0 = no response (connect failure, reset, timeout), 1..5 = 1xx..5xx. */
-export const STATUS_CLASSES = ['none', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
-
-export function statusClassIndex(status: number): number {
-  const c = (status / 100) | 0;
-  return c >= 1 && c <= 5 ? c : 0;
-}
-
 interface BoundCounter {
   inc(value?: number): void;
 }
-interface BoundHistogram {
-  observe(value: number): void;
-}
 
-/** Pre-bound children for one (direction, upstream). */
+/** The per-request metrics of one (direction, upstream). */
 export class RouteStats {
-  readonly requests: BoundCounter[];
-  readonly duration: BoundHistogram[];
+  private readonly series: RouteSeries;
   constructor(metrics: ProxyMetrics, direction: Direction, upstream: string) {
-    this.requests = STATUS_CLASSES.map((c) => metrics.requests.labels(direction, upstream, c));
-    this.duration = STATUS_CLASSES.map((c) => metrics.duration.labels(direction, upstream, c));
+    this.series = metrics.routes.seriesFor(direction, upstream);
   }
   record(status: number, seconds: number): void {
-    const i = statusClassIndex(status);
-    this.requests[i]!.inc();
-    this.duration[i]!.observe(seconds);
+    this.series.record(status, seconds);
   }
 }
 
@@ -70,8 +60,8 @@ export class UpstreamStats {
 }
 
 export class ProxyMetrics {
-  readonly requests: Counter<'direction' | 'upstream' | 'status_class'>;
-  readonly duration: Histogram<'direction' | 'upstream' | 'status_class'>;
+  /** `meshdev_requests_total` and `meshdev_request_duration_seconds`. */
+  readonly routes: RouteMetricStore;
   readonly retries: Counter<'upstream'>;
   readonly retryBudgetExhausted: Counter<'upstream'>;
   readonly ejections: Counter<'upstream'>;
@@ -88,19 +78,7 @@ export class ProxyMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    this.requests = new Counter({
-      name: 'meshdev_requests_total',
-      help: 'HTTP requests handled by the sidecar, by direction, upstream and response status class.',
-      labelNames: ['direction', 'upstream', 'status_class'],
-      registers,
-    });
-    this.duration = new Histogram({
-      name: 'meshdev_request_duration_seconds',
-      help: 'Time from request received until the response was complete (or failed), in seconds.',
-      labelNames: ['direction', 'upstream', 'status_class'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
+    this.routes = registerRouteMetrics(registry);
     this.retries = new Counter({
       name: 'meshdev_retries_total',
       help: 'Retry attempts sent to an upstream.',
