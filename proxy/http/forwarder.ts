@@ -236,9 +236,12 @@ class Exchange {
    */
   private judgeResponse(ep: Endpoint, status: number): number {
     const latency = this.o.clock.now() - this.tryStartedAt;
-    const outcome: AttemptOutcome = { kind: 'response', status, reachedUpstream: true };
-    this.o.upstream.report(ep, outlierResultOf(outcome), latency);
-    if (status >= 500) {
+    if (status < 500) {
+      // The common case, without building an outcome object per response.
+      this.o.upstream.report(ep, 'success', latency);
+    } else {
+      const outcome: AttemptOutcome = { kind: 'response', status, reachedUpstream: true };
+      this.o.upstream.report(ep, outlierResultOf(outcome), latency);
       const delay = this.retryDelay(outcome);
       if (delay >= 0) return delay;
     }
