@@ -17,6 +17,7 @@ import {
   RECIPE_LABEL,
   recipeHash,
   RUNTIME_DOCKERFILE,
+  RUNTIME_REPOSITORY,
   runtimeTag,
   upstreamRef,
 } from './refs.js';
@@ -253,6 +254,8 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
     );
     progress(`built ${runtime} in ${seconds(started)} s`);
     details.push({ role: 'runtime', image: runtime, origin: 'built', seconds: seconds(started) });
+    const removed = await removeOldRuntimeImages(docker, runtime);
+    if (removed > 0) progress(`removed ${removed} older ${RUNTIME_REPOSITORY} image(s) no container uses`);
   } else {
     details.push({ role: 'runtime', image: runtime, origin: 'present', seconds: seconds(started) });
   }
@@ -270,4 +273,29 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
 
 function seconds(since: number): number {
   return Math.round((Date.now() - since) / 100) / 10;
+}
+
+/**
+ * Every new runtime bundle is a new runtime image tag; without this, each rebuild would leave the
+ * previous one behind. Only images no container (running or stopped) uses go: the engine refuses to
+ * remove the others without force, which is exactly the guard wanted (another mesh may use them).
+ */
+export async function removeOldRuntimeImages(docker: Docker, keep: string): Promise<number> {
+  const images = await docker
+    .listImages({ filters: JSON.stringify({ reference: [`${RUNTIME_REPOSITORY}:*`] }) })
+    .catch(() => []);
+  let removed = 0;
+  for (const image of images) {
+    if ((image.RepoTags ?? []).includes(keep)) continue;
+    for (const tag of image.RepoTags ?? []) {
+      if (!tag.startsWith(`${RUNTIME_REPOSITORY}:`)) continue;
+      try {
+        await docker.getImage(tag).remove();
+        removed++;
+      } catch {
+        // In use by a container (409), or already gone: keep it.
+      }
+    }
+  }
+  return removed;
 }

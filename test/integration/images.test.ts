@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ensureImages } from '../../cli/images/index.js';
+import { removeOldRuntimeImages } from '../../cli/images/ensure.js';
 import { DEBIAN_BASE_IMAGE, LOCAL_IMAGES } from '../../cli/images/refs.js';
 
 /**
@@ -62,6 +63,33 @@ describe('air-gapped images', () => {
       expect(Date.now() - started).toBeLessThan(15_000);
     },
   );
+
+  it('after a rebuild, older runtime images go unless a container still uses them', { timeout: 300_000 }, async () => {
+    const current = (await ensureImages({ airgap: true, grafana: false, onProgress: () => {}, env: {} })).runtime;
+    const older = async (tag: string, label: string) => {
+      await execa('docker', ['build', '-q', '-t', tag, '-'], {
+        input: `FROM ${current}\nLABEL meshdev.test=${label}\n`,
+      });
+    };
+    const unused = 'meshdev/runtime:0.0.0-test-unused';
+    const used = 'meshdev/runtime:0.0.0-test-used';
+    await older(unused, 'unused');
+    await older(used, 'used');
+    const container = await docker.createContainer({ Image: used, name: `meshdev-test-prune-${process.pid}` });
+    try {
+      expect(await removeOldRuntimeImages(docker, current)).toBeGreaterThanOrEqual(1);
+      const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []);
+      expect(tags).not.toContain(unused);
+      expect(tags).toContain(used);
+      expect(tags).toContain(current);
+    } finally {
+      await container.remove({ force: true });
+      await docker
+        .getImage(used)
+        .remove()
+        .catch(() => undefined);
+    }
+  });
 
   it('in auto mode, a failing pull switches to air-gapped mode quickly and says so', { timeout: 900_000 }, async () => {
     // An image that exists nowhere: the pull fails whether or not a registry answers.
