@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ProxyMetrics } from '../proxy/metrics.js';
@@ -21,7 +21,8 @@ function exportedSeriesNames(): Set<string> {
   const names = new Set(['up']);
   for (const m of registry.getMetricsAsArray()) {
     names.add(m.name);
-    if (m instanceof Histogram) for (const suffix of ['_bucket', '_count', '_sum']) names.add(`${m.name}${suffix}`);
+    if (String(m.type) === 'histogram')
+      for (const suffix of ['_bucket', '_count', '_sum']) names.add(`${m.name}${suffix}`);
   }
   return names;
 }

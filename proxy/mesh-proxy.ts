@@ -186,7 +186,10 @@ export class MeshProxy {
   async listen(spec: ListenerSpec): Promise<BoundListener> {
     const up = this.upstream(spec.upstream, spec.fixedConfig);
     if (this.dispatcher === undefined && this.upstreamClient === 'undici' && spec.protocol === 'http') {
-      const { Agent } = await import('undici');
+      const undici = await import('undici');
+      // Bundled into its own chunk (compose/bundle-runtime.mjs), a CommonJS package's namespace
+      // carries only `default`; under tsx/vitest it has the named exports too.
+      const { Agent } = 'Agent' in undici ? undici : (undici as { default: typeof undici }).default;
       this.dispatcher = new Agent({
         keepAliveTimeout: 4000,
         keepAliveMaxTimeout: 4000,
