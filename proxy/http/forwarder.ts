@@ -74,6 +74,7 @@ class Exchange {
   private phase = Phase.Waiting;
   private attempts = 0;
   private tried: Set<string> | undefined;
+  private perTryArmed = true;
   private version: string | undefined;
   private policy!: SubsetPolicy;
   private requestId = '';
@@ -179,6 +180,12 @@ class Exchange {
     }
     const ep = up.balancer.pick(candidates, this.tried) as Endpoint;
     (this.tried ??= new Set()).add(ep.id);
+    // A per-try timeout exists to move a request to another instance. Where no retry can follow (no
+    // retries left, or no untried instance: the inbound hop, an ingress with one gateway) it would
+    // only cut a slow answer short, and it would fire before the hop behind it could fail over (all
+    // hops share the default), so only the overall timeout applies.
+    const tried = this.tried;
+    this.perTryArmed = this.attempts < this.policy.retry.maxRetries && candidates.some((c) => !tried.has(c.id));
     this.attempts++;
     this.endpoint = ep;
     ep.active++;
@@ -188,7 +195,7 @@ class Exchange {
     this.tryStartedAt = this.o.clock.now();
     if (!this.hasBody && !this.expectContinue && this.o.dispatcher !== undefined) {
       this.dispatchUndici(ep, this.o.dispatcher);
-      this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
+      if (this.perTryArmed) this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
       return;
     }
     const ureq = http.request({
@@ -205,7 +212,7 @@ class Exchange {
     ureq.on('error', this.onTryError);
     ureq.on('socket', this.onSocket);
     if (this.expectContinue) ureq.on('continue', this.onContinue);
-    this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
+    if (this.perTryArmed) this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
     if (!this.hasBody) ureq.end();
   }
 
