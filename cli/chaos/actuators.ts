@@ -6,6 +6,8 @@ import { buildFault, buildPartition } from '../faults/build.js';
 import { describeContainerResult, runContainerAction } from '../faults/containers.js';
 import { describeFault, describePartition } from '../faults/format.js';
 import type { FaultStore } from '../faults/store.js';
+import type { PolicyStore } from '../../proxy/config-store.js';
+import { applyPolicyStep, revertPolicyStep } from './policy-step.js';
 import { MeshdevError } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import type { ClientSnapshot } from './objectives.js';
@@ -14,11 +16,19 @@ import type { TimedStep } from './timeline.js';
 
 /**
  * The real edges of `meshdev chaos run`: faults and partitions go to Consul KV with a TTL just past
- * the end of the run (a runner that dies leaves nothing behind for long), container steps go to
- * Docker, and what clients saw is read from Prometheus (which scrapes the load generator).
+ * the end of the run (a runner that dies leaves nothing behind for long), policy steps go to the
+ * live config in KV (no TTL there: the runner writes the previous document back), container steps
+ * go to Docker, and what clients saw is read from Prometheus (which scrapes the load generator).
  */
-export function meshActuators(mesh: ResolvedMesh, store: FaultStore, docker: Docker, runId: string): ChaosActuators {
+export function meshActuators(
+  mesh: ResolvedMesh,
+  stores: { faults: FaultStore; policies: PolicyStore },
+  docker: Docker,
+  runId: string,
+): ChaosActuators {
+  const store = stores.faults;
   const ids = new Map<TimedStep, string>();
+  const previousPolicies = new Map<TimedStep, Record<string, unknown>>();
   const ttl = (remainingMs: number) => formatDuration(Math.min(24 * 3_600_000, Math.max(1000, remainingMs + 30_000)));
   return {
     async apply(t, remainingMs) {
@@ -53,6 +63,11 @@ export function meshActuators(mesh: ResolvedMesh, store: FaultStore, docker: Doc
         ids.set(t, doc.id);
         return `partition ${doc.id}: ${describePartition(doc)}`;
       }
+      if (s.policy !== undefined) {
+        const { previous, detail } = await applyPolicyStep(stores.policies, s.policy);
+        previousPolicies.set(t, previous);
+        return detail;
+      }
       const action =
         s.kill !== undefined ? 'kill' : s.stop !== undefined ? 'stop' : s.pause !== undefined ? 'pause' : 'restart';
       const instance = (s.kill ?? s.stop ?? s.pause ?? s.restart)!;
@@ -69,6 +84,12 @@ export function meshActuators(mesh: ResolvedMesh, store: FaultStore, docker: Doc
       if (s.partition !== undefined && id !== undefined) {
         await store.removePartition(id);
         return `healed ${id}`;
+      }
+      const previous = previousPolicies.get(t);
+      if (s.policy !== undefined && previous !== undefined) {
+        const detail = await revertPolicyStep(stores.policies, s.policy, previous);
+        previousPolicies.delete(t);
+        return detail;
       }
       if (s.restart !== undefined) return 'nothing to revert';
       const instance = (s.kill ?? s.stop ?? s.pause)!;

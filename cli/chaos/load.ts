@@ -5,6 +5,7 @@ import { formatIssues } from '../../proxy/schema/issues.js';
 import type { ResolvedMesh } from '../mesh/model.js';
 import { buildFault, buildPartition } from '../faults/build.js';
 import { resolveInstance } from '../faults/containers.js';
+import { checkPolicyStep } from './policy-step.js';
 import { Scenario } from './schema.js';
 import type { Plan } from './timeline.js';
 import { planScenario } from './timeline.js';
@@ -36,6 +37,7 @@ export function parseScenario(text: string, source: string, mesh: ResolvedMesh):
           now,
         );
       } else if (s.partition !== undefined) buildPartition(s.partition[0], s.partition[1], {}, mesh, now);
+      else if (s.policy !== undefined) checkPolicyStep(s.policy, mesh);
       else resolveInstance((s.kill ?? s.stop ?? s.pause ?? s.restart)!, mesh);
     } catch (err) {
       if (err instanceof UsageError) throw new UsageError(`${where}: ${err.message}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateObjectives, histogramQuantile, measure, parseClientMetrics } from './objectives.js';
+import { evaluateObjectives, histogramQuantile, measure, parseClientMetrics, parseLatencyBound } from './objectives.js';
 import { Objective } from './schema.js';
 
 const buckets = (counts: [number, number][]) => counts.map(([le, count]) => ({ le, count }));
@@ -84,6 +84,35 @@ describe('evaluateObjectives', () => {
       run: { requests: 100, successes: 99, p99Ms: 1000 },
     });
     expect(results.every((r) => r.ok)).toBe(true);
+  });
+  it('judges a relative p99 against the other phase measured in the same run', () => {
+    const measured = {
+      baseline: { requests: 400, successes: 400, p99Ms: 120 },
+      slow: { requests: 1000, successes: 1000, p99Ms: 230 },
+      slower: { requests: 1000, successes: 1000, p99Ms: 300 },
+    };
+    const [pass, fail] = evaluateObjectives(
+      [o({ phase: 'slow', p99: '2x baseline' }), o({ phase: 'slower', p99: '2x baseline' })],
+      measured,
+    );
+    expect(pass).toMatchObject({ ok: true, wanted: 240, detail: "p99 230ms <= 240ms (2x baseline's p99 120ms)" });
+    expect(fail).toMatchObject({
+      ok: false,
+      measured: 300,
+      detail: "p99 300ms > 240ms (2x baseline's p99 120ms): missed by 60ms (125% of the objective)",
+    });
+  });
+  it('fails a relative p99 whose reference phase has no latency data', () => {
+    const [r] = evaluateObjectives([o({ phase: 'slow', p99: '1.5x baseline' })], {
+      slow: { requests: 1000, successes: 1000, p99Ms: 100 },
+    });
+    expect(r).toMatchObject({ ok: false, metric: 'p99', detail: 'no p99 measured in phase baseline to compare with' });
+  });
+  it('parses absolute and relative latency bounds', () => {
+    expect(parseLatencyBound('1500ms', 'p99')).toEqual({ kind: 'absolute', ms: 1500 });
+    expect(parseLatencyBound('2x baseline', 'p99')).toEqual({ kind: 'relative', factor: 2, phase: 'baseline' });
+    expect(parseLatencyBound('1.5x run', 'p99')).toEqual({ kind: 'relative', factor: 1.5, phase: 'run' });
+    expect(() => parseLatencyBound('2x', 'p99')).toThrow(/not a duration/);
   });
   it('fails a phase with too few requests to judge (no silent pass with the load generator down)', () => {
     const [r] = evaluateObjectives([o({ phase: 'kill', successRate: 50 })], {

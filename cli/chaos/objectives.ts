@@ -1,4 +1,5 @@
 import { formatDuration, parseDuration } from '../duration.js';
+import { UsageError } from '../errors.js';
 import type { Objective } from './schema.js';
 
 /**
@@ -51,6 +52,20 @@ export function histogramQuantile(q: number, buckets: readonly { le: number; cou
   return prevLe;
 }
 
+/** An objective's p99 bound: a fixed duration, or a multiple of another phase's p99 in the same run. */
+export type LatencyBound =
+  | { readonly kind: 'absolute'; readonly ms: number }
+  | { readonly kind: 'relative'; readonly factor: number; readonly phase: string };
+
+/** `1s` -> absolute; `2x baseline` (also `1.5x run`) -> relative to that phase's p99. */
+export function parseLatencyBound(text: string, where: string): LatencyBound {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*x\s+([a-z0-9][a-z0-9._-]*)\s*$/.exec(text);
+  if (m === null) return { kind: 'absolute', ms: parseDuration(text, where) };
+  const factor = Number(m[1]);
+  if (!(factor > 0)) throw new UsageError(`${where}: "${text}": the factor must be above 0`);
+  return { kind: 'relative', factor, phase: m[2]! };
+}
+
 export interface ObjectiveResult {
   readonly phase: string;
   readonly metric: 'successRate' | 'p99' | 'requests';
@@ -98,21 +113,40 @@ export function evaluateObjectives(
       });
     }
     if (o.p99 !== undefined) {
-      const wanted = parseDuration(o.p99, 'p99');
+      const bound = parseLatencyBound(o.p99, 'p99');
+      const reference = bound.kind === 'relative' ? (measured[bound.phase]?.p99Ms ?? null) : null;
+      if (bound.kind === 'relative' && reference === null) {
+        out.push({
+          phase: o.phase,
+          metric: 'p99',
+          ok: false,
+          measured: m.p99Ms,
+          wanted: NaN,
+          detail: `no p99 measured in phase ${bound.phase} to compare with`,
+        });
+        continue;
+      }
+      const wanted = bound.kind === 'absolute' ? bound.ms : bound.factor * reference!;
+      // Round the bound to the millisecond so the report reads as it judges.
+      const wantedMs = Math.round(wanted);
+      const what =
+        bound.kind === 'absolute'
+          ? formatDuration(wantedMs)
+          : `${formatDuration(wantedMs)} (${bound.factor}x ${bound.phase}'s p99 ${formatDuration(Math.round(reference!))})`;
       const p99 = m.p99Ms;
-      const ok = p99 !== null && p99 <= wanted;
+      const ok = p99 !== null && p99 <= wantedMs;
       out.push({
         phase: o.phase,
         metric: 'p99',
         ok,
         measured: p99,
-        wanted,
+        wanted: wantedMs,
         detail:
           p99 === null
             ? 'no latency data'
             : ok
-              ? `p99 ${formatDuration(p99)} <= ${formatDuration(wanted)}`
-              : `p99 ${formatDuration(p99)} > ${formatDuration(wanted)}: missed by ${formatDuration(p99 - wanted)} (${Math.round((p99 / wanted) * 100)}% of the objective)`,
+              ? `p99 ${formatDuration(Math.round(p99))} <= ${what}`
+              : `p99 ${formatDuration(Math.round(p99))} > ${what}: missed by ${formatDuration(Math.round(p99 - wantedMs))} (${Math.round((p99 / wantedMs) * 100)}% of the objective)`,
       });
     }
   }

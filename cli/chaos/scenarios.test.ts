@@ -18,6 +18,29 @@ describe('shipped chaos scenarios', () => {
     const { plan } = parseScenario(readFileSync(join(dir, f), 'utf8'), f, mesh);
     expect(plan.events.length).toBeGreaterThan(0);
   });
+  it('a policy step is checked against the topology and the policy schema before anything runs', () => {
+    const step = (policy: string) =>
+      `name: x\nduration: 10s\nsteps: [{ at: 1s, policy: ${policy} }]\nobjectives: [{ successRate: 99 }]\n`;
+    expect(() =>
+      parseScenario(step('{ service: catalog, set: { balancer: peak-ewma } }'), 'x.yaml', mesh),
+    ).not.toThrow();
+    expect(() =>
+      parseScenario(
+        step('{ service: pricing, version: v2, set: { resilience.perTryTimeoutMs: 500 } }'),
+        'x.yaml',
+        mesh,
+      ),
+    ).not.toThrow();
+    expect(() => parseScenario(step('{ service: catalgo, set: { balancer: random } }'), 'x.yaml', mesh)).toThrow(
+      /x.yaml: steps\[0\]: policy.service: "catalgo" is not a service of the mesh/,
+    );
+    expect(() => parseScenario(step('{ service: catalog, set: { balancer: fastest } }'), 'x.yaml', mesh)).toThrow(
+      /x.yaml: steps\[0\]: policy.set: balancer: /,
+    );
+    expect(() =>
+      parseScenario(step('{ service: pricing, version: v9, set: { balancer: random } }'), 'x.yaml', mesh),
+    ).toThrow(/policy.version: pricing has no version "v9"/);
+  });
   it('a target that is not in the topology is an error naming the step', () => {
     const text = 'name: x\nduration: 10s\nsteps: [{ at: 1s, kill: catalog-9 }]\nobjectives: [{ successRate: 99 }]\n';
     expect(() => parseScenario(text, 'x.yaml', mesh)).toThrow(

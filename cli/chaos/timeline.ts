@@ -1,5 +1,6 @@
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
+import { parseLatencyBound } from './objectives.js';
 import type { ChaosStep, Objective, Scenario } from './schema.js';
 
 /** One step with its times resolved: applied at `atMs`, reverted at `untilMs` (ms from the start). */
@@ -28,13 +29,14 @@ export interface Plan {
   readonly steps: readonly TimedStep[];
   /** Applies and reverts in time order (at the same instant: reverts first, then applies). */
   readonly events: readonly TimelineEvent[];
-  /** `run` and one per step. */
+  /** `run`, one per step, and the scenario's own measured phases. */
   readonly phases: readonly Phase[];
 }
 
 function stepKind(s: ChaosStep): string {
   if (s.fault !== undefined) return `fault-${s.fault.target}`;
   if (s.partition !== undefined) return `partition-${s.partition.join('-')}`;
+  if (s.policy !== undefined) return `policy-${s.policy.service ?? 'defaults'}`;
   for (const k of ['kill', 'stop', 'pause', 'restart'] as const) if (s[k] !== undefined) return `${k}-${s[k]}`;
   return 'step';
 }
@@ -60,13 +62,28 @@ export function planScenario(s: Scenario, source: string): Plan {
       throw new UsageError(`${source}: steps[${t.index}].name: "${t.name}" is used twice (or is "run")`);
     seen.add(t.name);
   }
+  const extraPhases: Phase[] = s.phases.map((ph, i) => {
+    const where = `${source}: phases[${i}]`;
+    if (seen.has(ph.name)) throw new UsageError(`${where}.name: "${ph.name}" is already a step or phase name`);
+    seen.add(ph.name);
+    const fromMs = parseDuration(ph.at, `${where}.at`);
+    if (fromMs >= durationMs)
+      throw new UsageError(`${where}.at: ${ph.at} is not before the end of the run (${s.duration})`);
+    const toMs =
+      ph.for === undefined ? durationMs : Math.min(durationMs, fromMs + parseDuration(ph.for, `${where}.for`));
+    return { name: ph.name, fromMs, toMs };
+  });
+  const known = () => `"run" or a step or phase name (${[...seen].join(', ')})`;
   s.objectives.forEach((o: Objective, i) => {
-    if (!seen.has(o.phase)) {
-      throw new UsageError(
-        `${source}: objectives[${i}].phase: "${o.phase}" is not "run" or a step name (${[...seen].join(', ')})`,
-      );
+    if (!seen.has(o.phase)) throw new UsageError(`${source}: objectives[${i}].phase: "${o.phase}" is not ${known()}`);
+    if (o.p99 === undefined) return;
+    const bound = parseLatencyBound(o.p99, `${source}: objectives[${i}].p99`);
+    if (bound.kind === 'relative') {
+      if (!seen.has(bound.phase))
+        throw new UsageError(`${source}: objectives[${i}].p99: "${bound.phase}" is not ${known()}`);
+      if (bound.phase === o.phase)
+        throw new UsageError(`${source}: objectives[${i}].p99: compares phase "${o.phase}" with itself`);
     }
-    if (o.p99 !== undefined) parseDuration(o.p99, `${source}: objectives[${i}].p99`);
   });
   const events: TimelineEvent[] = [];
   for (const t of steps) {
@@ -79,6 +96,7 @@ export function planScenario(s: Scenario, source: string): Plan {
   const phases: Phase[] = [
     { name: 'run', fromMs: 0, toMs: durationMs },
     ...steps.map((t) => ({ name: t.name, fromMs: t.atMs, toMs: t.untilMs })),
+    ...extraPhases,
   ];
   return { durationMs, steps, events, phases };
 }

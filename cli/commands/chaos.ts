@@ -7,6 +7,7 @@ import { meshActuators, prometheusClientMetrics } from '../chaos/actuators.js';
 import { connectDocker } from '../runtime/docker.js';
 import { MeshdevError } from '../errors.js';
 import { sleep } from '../../proxy/backoff.js';
+import { PolicyStore } from '../../proxy/config-store.js';
 
 export function registerChaos(program: Command): void {
   const chaos = program
@@ -25,6 +26,7 @@ export function registerChaos(program: Command): void {
     .option('--json', 'machine-readable report')
     .action(async (file: string, opts: { file?: string; consul?: string; prometheus?: string; json?: boolean }) => {
       const { mesh, store } = await loadFaultContext(opts);
+      const policies = new PolicyStore(opts.consul ?? `http://127.0.0.1:${mesh.topology.ports.consul}`, mesh.name);
       const { scenario, plan } = await loadScenario(file, mesh);
       const runId = randomBytes(2).toString('hex');
       const abort = new AbortController();
@@ -33,7 +35,7 @@ export function registerChaos(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         const report = await runScenario(scenario, plan, {
-          actuators: meshActuators(mesh, store, connectDocker(), runId),
+          actuators: meshActuators(mesh, { faults: store, policies }, connectDocker(), runId),
           metrics: prometheusClientMetrics(opts.prometheus ?? `http://127.0.0.1:${mesh.topology.ports.prometheus}`),
           env: { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, signal ?? new AbortController().signal) },
           signal: abort.signal,

@@ -44,6 +44,17 @@ describe('renderProject', () => {
     expect(services['gateway-1']!.environment).toMatchObject({ CATALOG_URL: 'http://127.0.0.1:15101' });
   });
 
+  it('gives Docker healthchecks only to what Compose waits for; sidecars are checked by Consul', () => {
+    const checked = Object.entries(services)
+      .filter(([, s]) => s.healthcheck !== undefined)
+      .map(([name]) => name)
+      .sort();
+    expect(checked).toEqual(['consul', 'ingress', 'loadgen', 'prometheus']);
+    expect(services.loadgen!.depends_on).toEqual({ ingress: { condition: 'service_healthy' } });
+    // An exec per check: cheap shell probes only, never a `node` or `consul` process.
+    for (const name of checked) expect(services[name]!.healthcheck!.test.join(' ')).toMatch(/\/dev\/tcp|wget/);
+  });
+
   it('publishes every port on 127.0.0.1 only', () => {
     const published = Object.values(services).flatMap((s) => s.ports ?? []);
     expect(published.length).toBeGreaterThanOrEqual(4);

@@ -8,6 +8,7 @@ import {
   parseConfigKey,
   serviceKey,
   versionKey,
+  worstCaseRetryBudgetMs,
 } from './config.js';
 
 const entry = (key: string, doc: unknown) => ({ key, value: typeof doc === 'string' ? doc : JSON.stringify(doc) });
@@ -82,5 +83,24 @@ describe('parseConfigEntries + effectiveConfig', () => {
       a: { b: 1, c: [3] },
       d: 1,
     });
+  });
+});
+
+describe('built-in timeout defaults', () => {
+  it('the overall timeout outlasts every try and backoff, so it never cuts a retry short', () => {
+    const r = BUILTIN_DEFAULTS.resilience;
+    // 3 tries x 1 s + backoff of at most 10 ms then 20 ms
+    expect(worstCaseRetryBudgetMs(r)).toBe(3030);
+    expect(r.timeoutMs).toBeGreaterThan(worstCaseRetryBudgetMs(r));
+  });
+  it('a per-try timeout short enough that a frozen instance costs a request about a second', () => {
+    expect(BUILTIN_DEFAULTS.resilience.perTryTimeoutMs).toBeLessThanOrEqual(1000);
+  });
+  it('counts capped backoff', () => {
+    const r = deepMerge(BUILTIN_DEFAULTS.resilience, {
+      perTryTimeoutMs: 100,
+      retries: { maxRetries: 4, backoffBaseMs: 100, backoffMaxMs: 250 },
+    });
+    expect(worstCaseRetryBudgetMs(r)).toBe(5 * 100 + 100 + 200 + 250 + 250);
   });
 });

@@ -152,12 +152,23 @@ export type EffectiveConfig = z.infer<typeof EffectiveConfig>;
 export type ResilienceConfig = z.infer<typeof ResilienceConfig>;
 export type RouteRule = z.infer<typeof RouteRule>;
 
-/** Documented built-in defaults (what applies when KV holds nothing). */
+/**
+ * Documented built-in defaults (what applies when KV holds nothing).
+ *
+ * Timeouts. Envoy and linkerd set no per-try timeout by default, so an instance that accepts
+ * connections and never answers (paused, deadlocked, GC-stalled) holds each request until the
+ * overall timeout, and only then counts as an outlier. Here a try gets 1 s: roughly 10x the demo
+ * shop's p99 on a loaded 2-core machine, so a frozen instance costs the unlucky request about 1 s
+ * (then the retry goes elsewhere) and three timed-out tries in a row eject it. The overall timeout
+ * stays well above the whole retry budget, (maxRetries + 1) x perTry + backoff = 3 x 1 s + at most
+ * 2 x 250 ms, so it never cuts a retry short; apps behind a sidecar should wait at least that budget
+ * for an upstream (the demo shop waits 5 s, services/shop/config.ts).
+ */
 export const BUILTIN_DEFAULTS: EffectiveConfig = {
   balancer: 'round-robin',
   resilience: {
     timeoutMs: 15_000,
-    perTryTimeoutMs: 5_000,
+    perTryTimeoutMs: 1_000,
     retries: {
       maxRetries: 2,
       retryOnStatuses: [502, 503, 504],
@@ -173,6 +184,18 @@ export const BUILTIN_DEFAULTS: EffectiveConfig = {
   routes: [],
   accessLog: { sampleRate: 1 },
 };
+
+/**
+ * The longest a sidecar spends on one request when every try runs into its per-try timeout: all
+ * tries plus the longest backoff before each retry. The overall timeout should exceed it (or it cuts
+ * retries short), and an app's own upstream timeout should too (or the app gives up first).
+ */
+export function worstCaseRetryBudgetMs(r: ResilienceConfig): number {
+  let backoff = 0;
+  for (let retry = 0; retry < r.retries.maxRetries; retry++)
+    backoff += Math.min(r.retries.backoffMaxMs, r.retries.backoffBaseMs * 2 ** retry);
+  return (r.retries.maxRetries + 1) * r.perTryTimeoutMs + backoff;
+}
 
 const partial = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).partial();
 

@@ -5,8 +5,14 @@ import { OUTCOMES, type Outcome } from './outcome.js';
 
 export type DropReason = 'max_in_flight' | 'behind_schedule';
 
-/** From 1 ms to 10 s: a healthy mesh answers in milliseconds, a faulted one in seconds. */
-export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/**
+ * From 1 ms to 10 s: a healthy mesh answers in milliseconds, a faulted one in seconds. Fine between
+ * 0.5 and 2.5 s, where chaos objectives bound p99 (per-try timeout 1 s plus backoff) and p99 is
+ * interpolated within a bucket as Prometheus does.
+ */
+export const DURATION_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 5, 10,
+];
 
 export class LoadgenMetrics {
   readonly requests: Counter<'outcome'>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readServiceConfig, upstreamUrlVariable } from './config.js';
+import { BUILTIN_DEFAULTS, worstCaseRetryBudgetMs } from '../../proxy/schema/config.js';
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, readServiceConfig, upstreamUrlVariable } from './config.js';
 import { LogThrottle, formatLogLine } from './log.js';
 
 describe('readServiceConfig', () => {
@@ -16,9 +17,14 @@ describe('readServiceConfig', () => {
       port: 3000,
       upstreams: { pricing: 'http://127.0.0.1:15101', inventory: 'http://127.0.0.1:15102' },
       faults: { errorRate: 0.25, errorStatus: 500, latencyMs: 0, latencyJitterMs: 0 },
-      upstreamTimeoutMs: 2000,
+      upstreamTimeoutMs: 5000,
       logRequests: false,
     });
+  });
+
+  it('waits for an upstream longer than its sidecar may spend retrying on other instances', () => {
+    // Shorter, and a frozen upstream instance fails the app's request before the sidecar's retry lands.
+    expect(DEFAULT_UPSTREAM_TIMEOUT_MS).toBeGreaterThan(worstCaseRetryBudgetMs(BUILTIN_DEFAULTS.resilience));
   });
 
   it('names the variable and what was expected when a value is wrong', () => {

@@ -12,7 +12,9 @@ import type { FaultKnobs } from './faults.js';
  *   MESHDEV_VERSION        version label, e.g. v2 (default v1)
  *   MESHDEV_MESH           mesh name (default "local")
  *   <UPSTREAM>_URL         base URL of the local sidecar's outbound listener per upstream, e.g. PRICING_URL
- *   UPSTREAM_TIMEOUT_MS    per upstream call, 1..120000 (default 2000)
+ *   UPSTREAM_TIMEOUT_MS    per upstream call, 1..120000 (default 5000: above the sidecar's whole retry budget,
+ *                          3 tries x 1 s per-try timeout + backoff, so the app never gives up on a request
+ *                          its sidecar is still retrying on another instance)
  *   ERROR_RATE             fraction of requests answered with ERROR_STATUS, 0..1 (default 0)
  *   ERROR_STATUS           status of injected errors, 500..599 (default 500)
  *   LATENCY_MS             delay added to every request, ms (default 0)
@@ -22,6 +24,9 @@ import type { FaultKnobs } from './faults.js';
  * Service-specific:
  *   DISCOUNT_PERCENT       pricing: percent taken off every list price, 0..100 (default 0)
  */
+
+/** See UPSTREAM_TIMEOUT_MS above; checked against the sidecar's defaults in config.test.ts. */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 5000;
 
 export interface ServiceIdentity {
   readonly service: string;
@@ -68,7 +73,11 @@ export function readServiceConfig(service: string, upstreamNames: readonly strin
     host: envString(env, 'HOST', '127.0.0.1'),
     port: envNumber(env, 'PORT', 3000, { min: 0, max: 65535, integer: true }),
     upstreams,
-    upstreamTimeoutMs: envNumber(env, 'UPSTREAM_TIMEOUT_MS', 2000, { min: 1, max: 120_000, integer: true }),
+    upstreamTimeoutMs: envNumber(env, 'UPSTREAM_TIMEOUT_MS', DEFAULT_UPSTREAM_TIMEOUT_MS, {
+      min: 1,
+      max: 120_000,
+      integer: true,
+    }),
     faults: {
       errorRate: envNumber(env, 'ERROR_RATE', 0, { min: 0, max: 1 }),
       errorStatus: envNumber(env, 'ERROR_STATUS', 500, { min: 500, max: 599, integer: true }),
