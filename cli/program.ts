@@ -16,6 +16,7 @@ import { registerContainer } from './commands/container.js';
 import { registerPartition } from './commands/partition.js';
 import { registerChaos } from './commands/chaos.js';
 import { registerUi } from './commands/ui.js';
+import { registerScale } from './commands/scale.js';
 import { VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
     registerContainer,
     registerPartition,
     registerChaos,
+    registerScale,
     registerUi,
   ]) {
     register(program);

@@ -10,6 +10,15 @@ interface UiFlags {
   refresh: string;
 }
 
+/**
+ * React picks its development or production build from NODE_ENV when it loads. The development
+ * build (checks, user-timing marks on every commit) was the largest item in the dashboard's CPU
+ * profile (bench/ui/RESULTS.md); a terminal tool runs the production build unless told otherwise.
+ */
+export function preferProductionReact(env: NodeJS.ProcessEnv = process.env): void {
+  env.NODE_ENV ??= 'production';
+}
+
 /** NO_COLOR (https://no-color.org): any non-empty value turns colour off, also inside Ink's chalk. */
 export function colourOff(env: NodeJS.ProcessEnv): boolean {
   return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
@@ -26,6 +35,7 @@ export async function startUi(
   // read once when it loads). We are on an interactive terminal here, so tell it so.
   process.env.CI = 'false';
   process.env.CONTINUOUS_INTEGRATION = 'false';
+  preferProductionReact();
   const [{ runUi }, { FaultStore }, { storeFaultActions, storeFaultSource }] = await Promise.all([
     import('../tui/run.js'),
     import('../faults/store.js'),
@@ -34,7 +44,7 @@ export async function startUi(
   const store = new FaultStore(`http://127.0.0.1:${mesh.resolved.topology.ports.consul}`, mesh.name);
   await runUi(mesh, {
     ...options,
-    faultActions: storeFaultActions(mesh, store),
+    faultActions: (m) => storeFaultActions(m, store),
     faultSource: storeFaultSource(store),
   });
 }

@@ -33,6 +33,19 @@ async function followStatus(started: StartedMesh, signal: AbortSignal): Promise<
   }
 }
 
+async function liveProgress() {
+  const { colourOff, preferProductionReact } = await import('./ui.js');
+  const noColor = colourOff(process.env);
+  // Both are read once when Ink and chalk load: colour off under NO_COLOR, and live frames on an
+  // interactive terminal even where CI is set (see startUi).
+  if (noColor) process.env.FORCE_COLOR = '0';
+  process.env.CI = 'false';
+  process.env.CONTINUOUS_INTEGRATION = 'false';
+  preferProductionReact();
+  const { startUpProgress } = await import('../tui/UpProgress.js');
+  return startUpProgress(process.stderr, noColor);
+}
+
 export function registerUp(program: Command): void {
   program
     .command('up')
@@ -49,18 +62,27 @@ export function registerUp(program: Command): void {
       const onSigint = () => abort.abort(new MeshdevError('EINTERRUPTED', 'interrupted', { exitCode: 130 }));
       process.once('SIGINT', onSigint);
       const t0 = Date.now();
-      const log = (line: string) => process.stderr.write(`  ${line}\n`);
       process.stderr.write(`starting mesh ${mesh.name} from ${mesh.topologyPath}\n`);
+      // A terminal gets a live step list (spinners, bars); pipes, CI logs and MESHDEV_VERBOSE
+      // get one plain line per step.
+      const live = process.stderr.isTTY && !process.env.MESHDEV_VERBOSE ? await liveProgress() : undefined;
+      const log = live?.line ?? ((line: string) => process.stderr.write(`  ${line}\n`));
       let started: StartedMesh;
       try {
         started = await mesh.up({
           wait: opts.wait ?? !opts.detach,
           timeoutMs,
           onProgress: log,
+          ...(live === undefined ? {} : { onContainerCounts: live.counts }),
           signal: abort.signal,
           images: ({ grafana, onProgress }) =>
             ensureImages({ airgap: opts.airgap ? true : 'auto', grafana, onProgress }),
         });
+        await live?.finish(true);
+      } catch (err) {
+        // The failed step stays on screen marked; the error and its fix follow below it.
+        await live?.finish(false);
+        throw err;
       } finally {
         process.off('SIGINT', onSigint);
       }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { request } from 'undici';
@@ -18,6 +18,10 @@ import { PACKAGE_ROOT } from '../version.js';
 import { loadTopology } from './load.js';
 import type { ResolvedMesh } from './model.js';
 import { resolveMesh } from './model.js';
+import { applyScaleOverrides, NO_OVERRIDES, ScaleOverrides } from './scale.js';
+import type { ScalePlan, ScaleTarget } from './scale.js';
+import type { ScaleOptions } from './scale-apply.js';
+import { scaleService } from './scale-apply.js';
 import type { MeshStatus } from './status.js';
 import { collectStatus, meshEndpoints } from './status.js';
 import type { Topology } from '../../proxy/schema/index.js';
@@ -25,11 +29,16 @@ import type { Topology } from '../../proxy/schema/index.js';
 export type ProgressFn = (line: string) => void;
 
 /** Compose's own lines with MESHDEV_VERBOSE=1; otherwise condensed into counts. */
-function composeProgress(total: number, progress: ProgressFn): ProgressFn {
+function composeProgress(
+  total: number,
+  progress: ProgressFn,
+  onCounts?: (state: ComposeProgressState) => void,
+): ProgressFn {
   if (process.env.MESHDEV_VERBOSE) return progress;
   let state: ComposeProgressState = initialProgress(total);
   return (line) => {
     const r = foldComposeLine(state, line);
+    if (r.state !== state) onCounts?.(r.state);
     state = r.state;
     if (r.print !== undefined) progress(r.print);
   };
@@ -44,6 +53,8 @@ export interface UpOptions {
   readonly wait?: boolean;
   readonly timeoutMs?: number;
   readonly onProgress?: ProgressFn;
+  /** Compose's container counts on every change (a live progress view draws them as a bar). */
+  readonly onContainerCounts?: (state: ComposeProgressState) => void;
   readonly signal?: AbortSignal;
   readonly images: ImageResolver;
 }
@@ -58,6 +69,19 @@ export function stateDirFor(meshName: string, cwd = process.cwd()): string {
   return resolve(cwd, '.meshdev', meshName);
 }
 
+const SCALE_FILE = 'scale.json';
+
+/** The persisted scale override; a missing or unreadable file means none (the topology as written). */
+function readScaleOverrides(file: string): ScaleOverrides {
+  if (!existsSync(file)) return NO_OVERRIDES;
+  try {
+    const parsed = ScaleOverrides.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : NO_OVERRIDES;
+  } catch {
+    return NO_OVERRIDES;
+  }
+}
+
 /**
  * A mesh described by a topology, not necessarily running. `up()` returns a `StartedMesh`, whose
  * `down()` (or `await using`) removes every container, network and volume of the project.
@@ -66,13 +90,30 @@ export class Mesh {
   readonly resolved: ResolvedMesh;
   readonly topologyPath: string;
   readonly stateDir: string;
+  /** The topology as written, before `meshdev scale` overrides (`resolved` has them applied). */
+  readonly baseTopology: Topology;
+  /** Replica counts set by `meshdev scale` while the mesh runs; `down` removes them with `.meshdev/<name>/`. */
+  readonly scaleOverrides: ScaleOverrides;
   private readonly docker: Docker;
+  private readonly cwd: string;
 
   private constructor(topology: Topology, topologyPath: string, docker: Docker, cwd: string) {
-    this.resolved = resolveMesh(topology);
-    this.topologyPath = topologyPath;
     this.stateDir = stateDirFor(topology.name, cwd);
+    this.scaleOverrides = readScaleOverrides(join(this.stateDir, SCALE_FILE));
+    this.baseTopology = topology;
+    this.resolved = resolveMesh(applyScaleOverrides(topology, this.scaleOverrides));
+    this.topologyPath = topologyPath;
     this.docker = docker;
+    this.cwd = cwd;
+  }
+
+  /** The same mesh read again (after `meshdev scale` changed its override). */
+  reloaded(): Mesh {
+    return new Mesh(this.baseTopology, this.topologyPath, this.docker, this.cwd);
+  }
+
+  get scaleFile(): string {
+    return join(this.stateDir, SCALE_FILE);
   }
 
   static async load(file?: string, options: { docker?: Docker; cwd?: string } = {}): Promise<Mesh> {
@@ -106,7 +147,8 @@ export class Mesh {
     };
   }
 
-  private async writeRendered(images: MeshImages): Promise<void> {
+  /** Writes the Compose file and its companions under `.meshdev/<name>/`. */
+  async writeRendered(images: MeshImages): Promise<void> {
     const { yaml, files } = this.render(images);
     await mkdir(this.stateDir, { recursive: true });
     await writeFile(this.composeFile, yaml);
@@ -135,7 +177,7 @@ export class Mesh {
         {
           project: this.resolved.project,
           file: this.composeFile,
-          onLine: composeProgress(this.render(images).containers, progress),
+          onLine: composeProgress(this.render(images).containers, progress, options.onContainerCounts),
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         },
         args,
@@ -181,6 +223,11 @@ export class Mesh {
   /** A handle on the mesh as it runs now (or not); `down()` works either way. */
   attach(): StartedMesh {
     return new StartedMesh(this, this.docker, this.resolved.topology.grafana);
+  }
+
+  /** Changes a service's replica count while the mesh runs (`meshdev scale`, `+`/`-` in the UI). */
+  scale(service: string, target: ScaleTarget, options: ScaleOptions = {}): Promise<ScalePlan> {
+    return scaleService(this, this.docker, service, target, options);
   }
 
   async status(): Promise<MeshStatus> {

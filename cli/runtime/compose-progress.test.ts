@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { foldComposeLine, initialProgress } from './compose-progress.js';
+import {
+  finishUpProgress,
+  foldComposeLine,
+  foldUpCompose,
+  foldUpLine,
+  initialProgress,
+  INITIAL_UP_PROGRESS,
+} from './compose-progress.js';
 import type { ComposeProgressState } from './compose-progress.js';
 
 function run(total: number, lines: string[]): string[] {
@@ -36,5 +43,73 @@ describe('foldComposeLine', () => {
   it('reports removals every five and at the end', () => {
     const lines = Array.from({ length: 7 }, (_, i) => ` Container c${i}  Removed`);
     expect(run(7, lines)).toEqual(['removed 5 containers', 'removed 7 containers']);
+  });
+});
+
+describe('foldUpLine / foldUpCompose: the step list of `up` on a terminal', () => {
+  const fold = (lines: string[]) => lines.reduce(foldUpLine, INITIAL_UP_PROGRESS);
+
+  it('follows a pull, the Compose file, containers and the health wait, one running step at a time', () => {
+    let s = fold(['pulling hashicorp/consul:1.20', '1/4 layers done, 10.0/40.0 MB downloaded']);
+    expect(s.steps).toEqual([
+      {
+        key: 'image:hashicorp/consul:1.20',
+        label: 'pull hashicorp/consul:1.20',
+        state: 'running',
+        detail: '1/4 layers done, 10.0/40.0 MB downloaded',
+        ratio: 0.25,
+      },
+    ]);
+    s = foldUpLine(s, 'rendered /x/.meshdev/shop/compose.yaml');
+    expect(s.steps.map((x) => `${x.key}:${x.state}`)).toEqual(['image:hashicorp/consul:1.20:done', 'render:done']);
+    let compose = initialProgress(4);
+    compose = foldComposeLine(compose, ' Container a  Started').state;
+    s = foldUpCompose(s, compose);
+    expect(s.steps.at(-1)).toMatchObject({ key: 'containers', state: 'running', detail: '1/4 started', ratio: 0.25 });
+    s = foldUpLine(s, 'started 5/12'); // the condensed count line: already shown by the bar
+    s = foldUpLine(s, 'waiting for consul: not passing yet: catalog-2');
+    expect(s.steps.map((x) => `${x.key}:${x.state}`)).toEqual([
+      'image:hashicorp/consul:1.20:done',
+      'render:done',
+      'containers:done',
+      'health:running',
+    ]);
+    // Compose may report after the wait started; the finished step stays finished.
+    expect(foldUpCompose(s, compose)).toBe(s);
+    expect(s.notes).toEqual([]);
+    expect(finishUpProgress(s, false).steps.at(-1)).toMatchObject({ key: 'health', state: 'failed' });
+    expect(finishUpProgress(s, true).steps.every((x) => x.state === 'done')).toBe(true);
+  });
+
+  it('drops a pull that failed over to air-gapped mode, keeping the notice', () => {
+    const s = fold([
+      'pulling node:20',
+      'No registry answered (pulling node:20 failed after 0 s: no such host): switching to air-gapped mode',
+    ]);
+    expect(s.steps).toEqual([]);
+    expect(s.notes).toHaveLength(1);
+  });
+
+  it('shows build steps as the build step detail and keeps notices and errors as notes', () => {
+    const s = fold([
+      'no registry answered; using local images (air-gapped mode)',
+      'building meshdev/runtime:abc FROM node:20',
+      'Step 2/4 : RUN apt-get install -y nodejs',
+      'Setting up nodejs (20.19) ...',
+    ]);
+    expect(s.notes).toEqual(['no registry answered; using local images (air-gapped mode)']);
+    expect(s.steps).toEqual([
+      {
+        key: 'image:meshdev/runtime:abc',
+        label: 'build meshdev/runtime:abc',
+        state: 'running',
+        detail: 'Setting up nodejs (20.19) ...',
+        ratio: 0.25,
+      },
+    ]);
+    expect(foldUpLine(s, 'built meshdev/runtime:abc in 12.0 s').steps[0]).toMatchObject({
+      state: 'done',
+      detail: 'in 12.0 s',
+    });
   });
 });

@@ -68,3 +68,141 @@ function summarize(before: ComposeProgressState, after: ComposeProgressState): s
   }
   return undefined;
 }
+
+/**
+ * What `meshdev up` shows on a terminal: a short list of steps (images, the Compose file,
+ * containers, health), each running, done or failed, with a detail and, where there is one, how
+ * far along it is. Folded from the same progress lines the plain output prints, plus Compose's
+ * counts; lines that are not a step's progress (notices, errors) are kept as notes, printed once.
+ */
+export interface UpStep {
+  readonly key: string;
+  readonly label: string;
+  readonly state: 'running' | 'done' | 'failed';
+  readonly detail: string;
+  /** 0..1 when the step knows how far it is. */
+  readonly ratio: number | undefined;
+}
+
+export interface UpProgressState {
+  readonly steps: readonly UpStep[];
+  readonly notes: readonly string[];
+}
+
+export const INITIAL_UP_PROGRESS: UpProgressState = { steps: [], notes: [] };
+
+function finishRunning(steps: readonly UpStep[], state: 'done' | 'failed', except?: string): UpStep[] {
+  return steps.map((s) => (s.state === 'running' && s.key !== except ? { ...s, state } : s));
+}
+
+/** Starts (or updates) the step `key`; every other running step is done by then. */
+function upsert(state: UpProgressState, step: UpStep): UpProgressState {
+  const steps = finishRunning(state.steps, 'done', step.key);
+  const i = steps.findIndex((s) => s.key === step.key);
+  if (i >= 0) steps[i] = step;
+  else steps.push(step);
+  return { ...state, steps };
+}
+
+function updateRunning(state: UpProgressState, detail: string, ratio: number | undefined): UpProgressState {
+  const steps = [...state.steps];
+  for (let i = steps.length - 1; i >= 0; i--) {
+    if (steps[i]!.state === 'running' && steps[i]!.key.startsWith('image:')) {
+      steps[i] = { ...steps[i]!, detail, ratio };
+      return { ...state, steps };
+    }
+  }
+  return state;
+}
+
+/** Folds one progress line of `up` into the step list. Pure. */
+export function foldUpLine(state: UpProgressState, line: string): UpProgressState {
+  const text = line.trim();
+  let m: RegExpExecArray | null;
+  if ((m = /^pulling (\S+)/.exec(text))) {
+    return upsert(state, {
+      key: `image:${m[1]}`,
+      label: `pull ${m[1]}`,
+      state: 'running',
+      detail: '',
+      ratio: undefined,
+    });
+  }
+  if ((m = /^building (\S+)(.*)$/.exec(text))) {
+    return upsert(state, {
+      key: `image:${m[1]}`,
+      label: `build ${m[1]}`,
+      state: 'running',
+      detail: m[2]!.trim(),
+      ratio: undefined,
+    });
+  }
+  if ((m = /^built (\S+) in (.*)$/.exec(text))) {
+    const key = `image:${m[1]}`;
+    const prev = state.steps.find((s) => s.key === key);
+    return upsert(state, {
+      key,
+      label: prev?.label ?? `build ${m[1]}`,
+      state: 'done',
+      detail: `in ${m[2]}`,
+      ratio: undefined,
+    });
+  }
+  if ((m = /^(\d+)\/(\d+) layers done(?:, ([\d.]+)\/([\d.]+) MB downloaded)?/.exec(text))) {
+    const ratio = m[4] !== undefined && Number(m[4]) > 0 ? Number(m[3]) / Number(m[4]) : Number(m[1]) / Number(m[2]);
+    return updateRunning(state, text, Math.min(1, ratio));
+  }
+  if ((m = /^Step (\d+)\/(\d+) :/.exec(text))) {
+    return updateRunning(state, text, (Number(m[1]) - 1) / Number(m[2]));
+  }
+  if ((m = /^rendered (.+)$/.exec(text))) {
+    return upsert(state, {
+      key: 'render',
+      label: 'render Compose file',
+      state: 'done',
+      detail: m[1]!,
+      ratio: undefined,
+    });
+  }
+  if (/^(started|healthy|removed) \d+(\/\d+)?( containers)?$/.test(text)) return state; // Compose counts: see foldUpCompose
+  if ((m = /^waiting for (.*)$/.exec(text))) {
+    return upsert(state, {
+      key: 'health',
+      label: 'wait for Consul health and Prometheus',
+      state: 'running',
+      detail: m[1]!,
+      ratio: undefined,
+    });
+  }
+  // A pull that failed and fell back to a local build (air-gapped mode) did not happen: its notice
+  // says so, and the step goes rather than show as done.
+  const failedPull = /pulling (\S+) failed/.exec(text);
+  const steps = failedPull ? state.steps.filter((s) => s.key !== `image:${failedPull[1]}`) : state.steps;
+  if (steps !== state.steps) return { steps, notes: [...state.notes, text] };
+  const running = state.steps.find((s) => s.state === 'running');
+  // Build output belongs to the build that runs; anything else is worth keeping on screen.
+  if (running?.key.startsWith('image:') && running.label.startsWith('build')) {
+    return updateRunning(state, text, running.ratio);
+  }
+  return text === '' ? state : { ...state, notes: [...state.notes, text] };
+}
+
+/** Compose's container counts as the `containers` step. Pure. */
+export function foldUpCompose(state: UpProgressState, compose: ComposeProgressState): UpProgressState {
+  const t = compose.total;
+  const detail = `${compose.started.size}/${t} started${compose.healthy.size > 0 ? `, ${compose.healthy.size} healthy` : ''}`;
+  const prev = state.steps.find((s) => s.key === 'containers');
+  if (prev !== undefined && prev.state !== 'running') return state;
+  return upsert(state, {
+    key: 'containers',
+    label: 'start containers',
+    state: 'running',
+    detail,
+    ratio: t > 0 ? Math.min(1, compose.started.size / t) : undefined,
+  });
+}
+
+/** The end: every running step done, or (on failure) failed. */
+export function finishUpProgress(state: UpProgressState, ok: boolean): UpProgressState {
+  return { ...state, steps: finishRunning(state.steps, ok ? 'done' : 'failed') };
+}

@@ -10,9 +10,18 @@ import type { FaultDraft } from './state/types.js';
 const ESC = String.fromCharCode(27);
 const KEY = { down: '\u001B[B', up: '\u001B[A', enter: '\r', esc: '\u001B' };
 
+/** A log source the test writes to: every followed container, with whether it was stopped. */
+interface FakeLog {
+  readonly instance: string;
+  readonly sidecar: boolean;
+  readonly write: (line: string) => void;
+  stopped: boolean;
+}
+
 /** Records what the UI asked the mesh to do; every action succeeds. */
 function fakeActions() {
   const calls: string[] = [];
+  const logs: FakeLog[] = [];
   const rec =
     (name: string) =>
     async (...args: unknown[]) => {
@@ -36,12 +45,25 @@ function fakeActions() {
     pauseTraffic: rec('pauseTraffic'),
     resumeTraffic: rec('resumeTraffic'),
     down: rec('down'),
+    followLogs: async (instance, sidecar, onLine) => {
+      const log: FakeLog = { instance, sidecar, write: onLine, stopped: false };
+      logs.push(log);
+      let end: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => (end = resolve));
+      return {
+        stop: () => {
+          log.stopped = true;
+          end();
+        },
+        done,
+      };
+    },
   };
-  return { actions, calls };
+  return { actions, calls, logs };
 }
 
 function mount(options: { yes?: boolean; noColor?: boolean } = {}) {
-  const { actions, calls } = fakeActions();
+  const { actions, calls, logs } = fakeActions();
   const exits: ExitRequest[] = [];
   const initial = reduce(healthyShop(), {
     type: 'metrics',
@@ -73,7 +95,7 @@ function mount(options: { yes?: boolean; noColor?: boolean } = {}) {
     }
     await vi.waitFor(() => expect(frame()).toContain(text), { timeout: 2000, interval: 10 });
   }
-  return { ui, frame, press, calls, exits };
+  return { ui, frame, press, calls, exits, logs };
 }
 
 afterEach(() => cleanup());
@@ -150,6 +172,39 @@ describe('App', () => {
     await vi.waitFor(() =>
       expect(calls).toEqual(['addFault catalog-1 {"kind":"delay","value":250,"percent":100,"ttlMs":60000}']),
     );
+  });
+
+  it("l follows the selected instance's logs in a pane, s switches to its sidecar, Esc goes back", async () => {
+    const { press, frame, logs } = mount();
+    await press([KEY.down, KEY.enter], '> catalog-1');
+    await press(['j'], '> catalog-2');
+    await press(['l'], 'LOGS catalog-2 app');
+    await vi.waitFor(() => expect(logs.map((l) => `${l.instance}/${l.sidecar}`)).toEqual(['catalog-2/false']));
+    logs[0]!.write('GET /products 200 3ms');
+    logs[0]!.write('\u001b[31mboom\u001b[0m in red');
+    await vi.waitFor(() => expect(frame()).toContain('GET /products 200 3ms'));
+    await vi.waitFor(() => expect(frame()).toContain('boom in red'));
+    expect(frame()).not.toContain('EVENTS');
+    await press(['s'], 'LOGS catalog-2 sidecar');
+    await vi.waitFor(() => expect(logs.map((l) => `${l.instance}/${l.sidecar}`)).toContain('catalog-2/true'));
+    expect(logs[0]!.stopped).toBe(true);
+    logs[1]!.write('{"event":"registered"}');
+    await vi.waitFor(() => expect(frame()).toContain('{"event":"registered"}'));
+    expect(frame()).not.toContain('GET /products');
+    await press([KEY.esc], 'EVENTS');
+    expect(frame()).not.toContain('LOGS catalog-2');
+    await vi.waitFor(() => expect(logs[1]!.stopped).toBe(true));
+  });
+
+  it('+ scales the selected service up at once; - asks first', async () => {
+    const { press, calls } = mount();
+    await press([KEY.down], '> catalog');
+    await press(['+'], 'scale catalog up by one');
+    await vi.waitFor(() => expect(calls).toEqual(['scale catalog 1']));
+    await press(['-'], 'scale catalog down by one?');
+    expect(calls).toEqual(['scale catalog 1']);
+    await press(['y'], 'EVENTS');
+    await vi.waitFor(() => expect(calls).toEqual(['scale catalog 1', 'scale catalog -1']));
   });
 
   it('shows every key on ? and closes the overlay with Esc', async () => {

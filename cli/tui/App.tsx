@@ -15,6 +15,7 @@ import { Header } from './views/Header.js';
 import { HelpOverlay } from './views/Help.js';
 import { InstancesTable } from './views/Instances.js';
 import { ServicesTable } from './views/Services.js';
+import { LogPane } from './views/LogPane.js';
 import { ConfirmDialog, FaultForm, FaultMenu, FilterInput, PartitionPicker, TrafficMenu } from './views/dialogs.js';
 import { ThemeContext, makeTheme } from './views/theme.js';
 
@@ -82,8 +83,6 @@ async function execute(actions: MeshActions, command: MeshCommand): Promise<void
       return actions.pauseTraffic();
     case 'resume-traffic':
       return actions.resumeTraffic();
-    case 'follow-logs':
-      throw new Error(`following logs inside the UI is not there yet: run \`meshdev logs -f ${command.instance}\``);
     case 'quit':
       return;
   }
@@ -97,11 +96,19 @@ export function App(props: AppProps) {
   const store = useRef<UiState | undefined>(undefined);
   if (store.current === undefined) store.current = props.initial ?? initialState(layout, now());
   const [, setVersion] = useState(0);
+  // One render for a burst of actions (a refresh brings five or six at once): Ink's legacy root
+  // renders synchronously on every state change otherwise, and rendering is most of the UI's CPU.
+  const renderQueued = useRef(false);
   const dispatch = useCallback((action: UiAction) => {
     const next = reduce(store.current!, action);
     if (next === store.current) return;
     store.current = next;
-    setVersion((v) => v + 1);
+    if (renderQueued.current) return;
+    renderQueued.current = true;
+    queueMicrotask(() => {
+      renderQueued.current = false;
+      setVersion((v) => v + 1);
+    });
   }, []);
   const state = store.current;
   const { columns, rows } = useTerminalSize();
@@ -162,6 +169,10 @@ export function App(props: AppProps) {
   );
 
   const onCommand = (command: MeshCommand) => apply(guard(command, yes));
+  const followLogs = useCallback<MeshActions['followLogs']>(
+    (instance, sidecar, onLine) => actions.followLogs(instance, sidecar, onLine),
+    [actions],
+  );
   const onClose = () => dispatch({ type: 'close' });
 
   const services = visibleServices(state);
@@ -242,6 +253,18 @@ export function App(props: AppProps) {
       break;
     case 'traffic':
       bottom = <TrafficMenu paused={state.client?.paused} onCommand={onCommand} onClose={onClose} />;
+      break;
+    case 'logs':
+      bottom = (
+        <LogPane
+          instance={modal.instance}
+          sidecar={modal.sidecar}
+          follow={followLogs}
+          rows={logRows}
+          width={columns}
+          onToggle={() => dispatch({ type: 'open', modal: { ...modal, sidecar: !modal.sidecar } })}
+        />
+      );
       break;
     default:
       bottom = <EventLog events={state.events} rows={logRows} width={columns} />;

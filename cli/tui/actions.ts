@@ -3,6 +3,8 @@ import { request } from 'undici';
 import { MeshdevError } from '../errors.js';
 import type { ProjectContainer } from '../runtime/docker.js';
 import { listProjectContainers } from '../runtime/docker.js';
+import type { LogFollow } from '../mesh/logs.js';
+import { findLogContainer, streamContainerLogs } from '../mesh/logs.js';
 import { containerAddress } from './data/address.js';
 import type { FaultDraft } from './state/types.js';
 
@@ -29,6 +31,8 @@ export interface MeshActions {
   resumeTraffic(): Promise<void>;
   /** Brings the whole mesh down (the `Q` key). */
   down(): Promise<void>;
+  /** Streams the last lines and then new ones of an instance's app (or sidecar) container, as `meshdev logs -f`. */
+  followLogs(instance: string, sidecar: boolean, onLine: (line: string) => void): Promise<LogFollow>;
 }
 
 /** The fault, partition and scale half of `MeshActions`, wired by the lead to `cli/faults/**`. */
@@ -56,6 +60,8 @@ export const UNWIRED_FAULT_ACTIONS: FaultActions = {
 };
 
 const LOADGEN_CONTROL_PORT = 9464;
+/** Lines of history the log pane starts with (it shows what fits). */
+const LOG_PANE_TAIL = 100;
 
 /**
  * Container actions on the app container of an instance (the sidecar stays up, so its Consul
@@ -63,11 +69,11 @@ const LOADGEN_CONTROL_PORT = 9464;
  * control through the load generator's API on its container address.
  */
 export class DockerMeshActions implements MeshActions {
-  readonly addFault: MeshActions['addFault'];
-  readonly clearFaults: MeshActions['clearFaults'];
-  readonly clearAllFaults: MeshActions['clearAllFaults'];
-  readonly partition: MeshActions['partition'];
-  readonly scale: MeshActions['scale'];
+  addFault: MeshActions['addFault'];
+  clearFaults: MeshActions['clearFaults'];
+  clearAllFaults: MeshActions['clearAllFaults'];
+  partition: MeshActions['partition'];
+  scale: MeshActions['scale'];
 
   constructor(
     private readonly docker: Docker,
@@ -80,6 +86,14 @@ export class DockerMeshActions implements MeshActions {
     this.clearAllFaults = faults.clearAllFaults;
     this.partition = faults.partition;
     this.scale = faults.scale;
+  }
+
+  /** Fault targets follow the mesh's shape: after a scale, the new instances can be faulted too. */
+  useFaultActions(faults: Omit<FaultActions, 'scale'>): void {
+    this.addFault = faults.addFault;
+    this.clearFaults = faults.clearFaults;
+    this.clearAllFaults = faults.clearAllFaults;
+    this.partition = faults.partition;
   }
 
   private async container(instance: string): Promise<ProjectContainer> {
@@ -147,5 +161,13 @@ export class DockerMeshActions implements MeshActions {
   }
   down(): Promise<void> {
     return this.bringDown();
+  }
+
+  async followLogs(instance: string, sidecar: boolean, onLine: (line: string) => void): Promise<LogFollow> {
+    const found = findLogContainer(await listProjectContainers(this.docker, this.project), instance, sidecar);
+    if (found === undefined) {
+      throw new MeshdevError('ENOINSTANCE', `no ${sidecar ? 'sidecar' : 'app'} container for ${instance}`);
+    }
+    return streamContainerLogs(this.docker, found.id, { tail: LOG_PANE_TAIL, follow: true, onLine: (l) => onLine(l) });
   }
 }

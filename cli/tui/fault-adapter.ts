@@ -45,7 +45,10 @@ export function storeFaultSource(store: FaultStore): FaultSource {
   };
 }
 
-/** The UI's fault actions: exactly what `meshdev fault add|rm` and `meshdev partition` do. */
+/**
+ * The UI's fault actions: exactly what `meshdev fault add|rm` and `meshdev partition` do. Scaling
+ * is wired by `runUi`, which also reshapes the views after it.
+ */
 export function storeFaultActions(mesh: Mesh, store: FaultStore): FaultActions {
   return { ...uiFaultActions(mesh.resolved, store), scale: UNWIRED_FAULT_ACTIONS.scale };
 }

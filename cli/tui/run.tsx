@@ -15,8 +15,8 @@ export interface RunUiOptions {
   readonly noColor: boolean;
   /** How the user named the topology on the command line (for the reattach hint). */
   readonly fileFlag: string | undefined;
-  /** ADAPTERS (to be wired by the lead): fault actions and where active faults are read. */
-  readonly faultActions?: FaultActions;
+  /** ADAPTERS: fault actions for a mesh (rebuilt after a scale) and where active faults are read. */
+  readonly faultActions?: (mesh: Mesh) => FaultActions;
   readonly faultSource?: FaultSource;
 }
 
@@ -42,16 +42,28 @@ export async function runUi(mesh: Mesh, options: RunUiOptions): Promise<ExitRequ
     docker,
     mesh.resolved.project,
     () => mesh.attach().down({ onProgress: (l) => process.stderr.write(`  ${l}\n`) }),
-    options.faultActions,
+    options.faultActions?.(mesh),
   );
   let exitRequest: ExitRequest = { down: false };
+  // `+`/`-` change the mesh's shape: the data layer then polls the new instances and the views
+  // list them. `meshdev scale` does the same through the same domain call.
+  let current = mesh;
+  let live: { layer: DataLayer; dispatch: Parameters<DataLayer['start']>[0] } | undefined;
+  actions.scale = async (service, delta) => {
+    await current.scale(service, { kind: 'delta', delta });
+    current = current.reloaded();
+    if (options.faultActions !== undefined) actions.useFaultActions(options.faultActions(current));
+    live?.layer.setMesh(current.resolved);
+    live?.dispatch({ type: 'layout', layout: layoutOf(current, options.fileFlag) });
+  };
   const subscribe = (dispatch: Parameters<DataLayer['start']>[0]) => {
     const layer = new DataLayer({
       docker,
-      mesh: mesh.resolved,
+      mesh: current.resolved,
       refreshMs: options.refreshMs,
       ...(options.faultSource === undefined ? {} : { faults: options.faultSource }),
     });
+    live = { layer, dispatch };
     layer.start(dispatch);
     return { stop: () => layer.stop(), refresh: () => void layer.refresh(dispatch) };
   };
@@ -67,7 +79,8 @@ export async function runUi(mesh: Mesh, options: RunUiOptions): Promise<ExitRequ
         instance.unmount();
       }}
     />,
-    { exitOnCtrlC: true },
+    // Only the lines that changed are rewritten: most of a frame is the same from one second to the next.
+    { exitOnCtrlC: true, incrementalRendering: true },
   );
   await instance.waitUntilExit();
   if (exitRequest.down) {

@@ -107,6 +107,36 @@ describe('meshdev ui in a real terminal', () => {
     );
     expect(text).toMatch(/fault\s+.*catalog-1/);
     await waitForScreen((t) => /catalog-1 ejected by/.test(t), 60_000, 'the ejection in the event log');
+  });
+
+  it('scales catalog up with + (a new instance that passes) and down with - after confirmation', async () => {
+    await keys('+');
+    await waitForScreen(
+      (t) => /running\s+passing/.test(row(t, 'catalog-4')),
+      120_000,
+      'catalog-4 listed, running and passing',
+    );
+    await keys('-');
+    await waitForScreen((t) => t.includes('scale catalog down by one?'), 10_000, 'the scale-down confirmation');
+    await keys('y');
+    await waitForScreen((t) => row(t, 'catalog-4') === '' && /catalog\s+\d\/3/.test(t), 60_000, 'catalog-4 gone');
+    const status = await meshdev(['status', '-f', file], { cwd: dir });
+    expect(status.stdout).not.toContain('catalog-4');
+  });
+
+  it("follows the selected instance's logs with l, switches to its sidecar with s, and goes back with Esc", async () => {
+    await keys('l');
+    await waitForScreen((t) => t.includes('LOGS catalog-1 app'), 10_000, 'the log pane');
+    await keys('s');
+    // The sidecar writes one JSON access-log line per request it proxies.
+    const text = await waitForScreen(
+      (t) => t.includes('LOGS catalog-1 sidecar') && /^\{".*/m.test(t),
+      30_000,
+      "catalog-1's sidecar log lines",
+    );
+    expect(text).not.toContain('EVENTS');
+    await keys('Escape');
+    await waitForScreen((t) => t.includes('EVENTS') && !t.includes('LOGS catalog-1'), 10_000, 'the dashboard again');
     await keys('q');
   });
 });

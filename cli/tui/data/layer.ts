@@ -8,13 +8,15 @@ import { INSTANCE_PORTS } from '../../../proxy/schema/index.js';
 import type { UiAction } from '../state/actions.js';
 import type { ActiveFault, ActivePartition, HealthStatus } from '../state/types.js';
 import { containerAddress } from './address.js';
-import type { EndpointsView, MetricResults, Sample } from './parse.js';
+import type { EndpointsView } from './parse.js';
 import {
+  combinedQuery,
   containersByInstance,
   describeDockerEvent,
   metricQueries,
   outliersFromEndpoints,
   parseVector,
+  splitCombined,
   statsFromResults,
 } from './parse.js';
 
@@ -55,11 +57,12 @@ async function getJson(url: string): Promise<unknown> {
  */
 export class DataLayer {
   private readonly docker: Docker;
-  private readonly mesh: ResolvedMesh;
+  private mesh: ResolvedMesh;
   private readonly refreshMs: number;
   private readonly faults: FaultSource;
   private readonly now: () => number;
   private readonly queries: ReturnType<typeof metricQueries>;
+  private readonly query: string;
   private readonly addresses = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private events: NodeJS.ReadableStream | undefined;
@@ -74,6 +77,7 @@ export class DataLayer {
     this.now = options.now ?? Date.now;
     // Prometheus scrapes every 2 s; 5 scrapes smooth the rates without hiding a failover for long.
     this.queries = metricQueries(Math.max(10, Math.round((this.refreshMs * 5) / 1000)));
+    this.query = combinedQuery(this.queries);
   }
 
   start(dispatch: (action: UiAction) => void): void {
@@ -86,6 +90,11 @@ export class DataLayer {
     void loop();
   }
 
+  /** The mesh changed shape (scaled): poll its new instance list from now on. */
+  setMesh(mesh: ResolvedMesh): void {
+    this.mesh = mesh;
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -93,20 +102,26 @@ export class DataLayer {
     ev?.destroy?.();
   }
 
-  /** One round over every polled source; also called right after a command for a quick update. */
+  /**
+   * One round over every polled source; also called right after a command for a quick update.
+   * What the sources answer is handed on together at the end, so the UI draws once per round.
+   */
   async refresh(dispatch: (action: UiAction) => void): Promise<void> {
     if (this.refreshing) return;
     this.refreshing = true;
+    const batch: UiAction[] = [];
+    const collect = (action: UiAction) => batch.push(action);
     try {
       await Promise.all([
-        this.pollContainers(dispatch),
-        this.pollHealth(dispatch),
-        this.pollMetrics(dispatch),
-        this.pollFaults(dispatch),
+        this.pollContainers(collect),
+        this.pollHealth(collect),
+        this.pollMetrics(collect),
+        this.pollFaults(collect),
       ]);
-      dispatch({ type: 'tick', now: this.now() });
+      collect({ type: 'tick', now: this.now() });
     } finally {
       this.refreshing = false;
+      if (!this.stopped) for (const action of batch) dispatch(action);
     }
   }
 
@@ -169,13 +184,8 @@ export class DataLayer {
   private async pollMetrics(dispatch: (action: UiAction) => void): Promise<void> {
     const base = `http://127.0.0.1:${this.mesh.topology.ports.prometheus}/api/v1/query`;
     try {
-      const entries = await Promise.all(
-        Object.entries(this.queries).map(async ([name, expr]): Promise<[string, Sample[]]> => {
-          const body = await getJson(`${base}?query=${encodeURIComponent(expr)}`);
-          return [name, parseVector(body)];
-        }),
-      );
-      const results = Object.fromEntries(entries) as unknown as MetricResults;
+      const body = await getJson(`${base}?query=${encodeURIComponent(this.query)}`);
+      const results = splitCombined(this.queries, parseVector(body));
       dispatch({ type: 'metrics', now: this.now(), reachable: true, ...statsFromResults(results) });
     } catch {
       dispatch({ type: 'metrics', now: this.now(), reachable: false, services: {}, instances: {}, client: undefined });

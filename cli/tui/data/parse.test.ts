@@ -6,6 +6,8 @@ import {
   describeDockerEvent,
   outliersFromEndpoints,
   parseVector,
+  splitCombined,
+  combinedQuery,
   statsFromResults,
 } from './parse.js';
 import { sparkline } from '../views/format.js';
@@ -126,5 +128,33 @@ describe('sparkline', () => {
     expect(sparkline([0, 5, 10], 5)).toBe('  ▁▅█');
     expect(sparkline([1, 2, 3, 4], 2)).toBe('▆█');
     expect(sparkline([0, 0], 2)).toBe('▁▁');
+  });
+});
+
+describe('combinedQuery / splitCombined', () => {
+  const queries = { serviceRps: 'sum by (service) (rate(x[10s]))', clientTarget: 'sum(meshdev_client_target_rate)' };
+
+  it('tags every query with its name and joins them with or', () => {
+    expect(combinedQuery(queries)).toBe(
+      'label_replace(sum by (service) (rate(x[10s])), "__meshdev_query", "serviceRps", "", "") or ' +
+        'label_replace(sum(meshdev_client_target_rate), "__meshdev_query", "clientTarget", "", "")',
+    );
+  });
+
+  it('splits the answer back per query, without the tag; queries without samples get none', () => {
+    const samples: Sample[] = [
+      { labels: { __meshdev_query: 'serviceRps', service: 'catalog' }, value: 3 },
+      { labels: { __meshdev_query: 'serviceRps', service: 'pricing' }, value: 4 },
+      { labels: { __meshdev_query: 'unknown' }, value: 1 },
+      { labels: { service: 'untagged' }, value: 1 },
+    ];
+    const out = splitCombined(queries, samples) as unknown as Record<string, unknown>;
+    expect(out).toEqual({
+      serviceRps: [
+        { labels: { service: 'catalog' }, value: 3 },
+        { labels: { service: 'pricing' }, value: 4 },
+      ],
+      clientTarget: [],
+    });
   });
 });

@@ -6,6 +6,7 @@ import type {
   HealthStatus,
   InstanceContainers,
   LogEvent,
+  MeshLayout,
   Modal,
   OutlierView,
   RequestStats,
@@ -52,6 +53,8 @@ export type UiAction =
       readonly partitions: readonly ActivePartition[];
     }
   | { readonly type: 'log'; readonly event: LogEvent }
+  /** The mesh changed shape (scaled): new instance lists per service. */
+  | { readonly type: 'layout'; readonly layout: MeshLayout }
   | { readonly type: 'move'; readonly delta: number }
   | { readonly type: 'drill-in' }
   | { readonly type: 'back' }

@@ -59,8 +59,6 @@ export function describeCommand(command: MeshCommand): string {
       return 'pause traffic';
     case 'resume-traffic':
       return 'resume traffic';
-    case 'follow-logs':
-      return `follow logs of ${command.instance}`;
     case 'quit':
       return command.down ? 'quit and bring the mesh down' : 'quit';
   }

@@ -62,7 +62,7 @@ export const KEY_HELP: ReadonlyArray<{ readonly keys: string; readonly what: str
   { keys: '+/-', what: 'scale the service up / down' },
   { keys: 'c', what: 'clear faults on the selection' },
   { keys: 'C', what: 'clear all faults and partitions' },
-  { keys: 'l', what: "follow the instance's logs" },
+  { keys: 'l', what: "follow the instance's logs (s: app/sidecar, Esc back)" },
   { keys: 't', what: 'traffic: load generator on/off and rate', short: 'traffic' },
   { keys: '/', what: 'filter services', short: 'filter' },
   { keys: '?', what: 'this help', short: 'help' },
@@ -129,7 +129,7 @@ export function keyIntent(state: UiState, input: string, key: KeyInfo, opts: { y
     case 'l':
       return instance === undefined
         ? needInstance(state, opts.now)
-        : guard({ type: 'follow-logs', instance }, opts.yes);
+        : { kind: 'dispatch', action: { type: 'open', modal: { kind: 'logs', instance, sidecar: false } } };
     case 't':
       return { kind: 'dispatch', action: { type: 'open', modal: { kind: 'traffic' } } };
     case 'q':

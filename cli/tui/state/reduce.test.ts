@@ -141,3 +141,52 @@ describe('reduce: navigation', () => {
     expect(s.events.at(-1)).toMatchObject({ level: 'error', text: 'kill catalog-2 failed: gone' });
   });
 });
+
+describe('reduce: the mesh changes shape (scale)', () => {
+  const scaled = (instances: string[]) => ({
+    ...SHOP_LAYOUT,
+    services: SHOP_LAYOUT.services.map((s) => (s.name === 'catalog' ? { ...s, instances } : s)),
+  });
+
+  it('lists a new instance and keeps the selection', () => {
+    const s = run(
+      healthyShop(),
+      { type: 'move', delta: 1 },
+      { type: 'drill-in' },
+      { type: 'move', delta: 1 },
+      {
+        type: 'layout',
+        layout: scaled(['catalog-1', 'catalog-2', 'catalog-3', 'catalog-4']),
+      },
+    );
+    expect(selectedService(s)?.instances).toEqual(['catalog-1', 'catalog-2', 'catalog-3', 'catalog-4']);
+    expect(selectedInstance(s)).toBe('catalog-2');
+  });
+
+  it('moves the selection off a removed instance and closes its log pane', () => {
+    const s = run(
+      healthyShop(),
+      { type: 'move', delta: 1 },
+      { type: 'drill-in' },
+      { type: 'move', delta: 2 },
+      { type: 'open', modal: { kind: 'logs', instance: 'catalog-3', sidecar: false } },
+      { type: 'layout', layout: scaled(['catalog-1', 'catalog-2']) },
+    );
+    expect(selectedInstance(s)).toBe('catalog-2');
+    expect(s.view.modal).toEqual({ kind: 'none' });
+  });
+});
+
+describe('reduce: tick', () => {
+  it('moves the clock only while something has a TTL (otherwise the same state: no render)', () => {
+    const idle = healthyShop();
+    expect(reduce(idle, { type: 'tick', now: T0 + 1000 })).toBe(idle);
+    const withFault = reduce(idle, {
+      type: 'faults',
+      now: T0,
+      faults: [{ id: 'f1', target: 'catalog', kind: 'abort', summary: 'abort 503 100%', expiresAt: T0 + 60_000 }],
+      partitions: [],
+    });
+    expect(reduce(withFault, { type: 'tick', now: T0 + 1000 }).now).toBe(T0 + 1000);
+  });
+});

@@ -128,7 +128,9 @@ function moveSelection(state: UiState, delta: number): UiState {
 export function reduce(state: UiState, action: UiAction): UiState {
   switch (action.type) {
     case 'tick':
-      return { ...state, now: action.now };
+      // Only TTLs count down with the clock: without faults or partitions a tick changes nothing
+      // on screen, and returning the same state spares a render.
+      return state.faults.length + state.partitions.length === 0 ? state : { ...state, now: action.now };
 
     case 'containers':
       return {
@@ -192,6 +194,23 @@ export function reduce(state: UiState, action: UiAction): UiState {
 
     case 'log':
       return log(state, [action.event]);
+
+    case 'layout': {
+      // The selection stays where it was unless its instance went away (scaled down): then the
+      // service's last instance, the neighbour of the one removed.
+      const next = { ...state, layout: action.layout };
+      const svc = next.layout.services.find((s) => s.name === state.view.service);
+      const instance =
+        state.view.instance === undefined || svc === undefined || svc.instances.includes(state.view.instance)
+          ? state.view.instance
+          : svc.instances.at(-1);
+      const open = state.view.modal;
+      const modal =
+        open.kind === 'logs' && !action.layout.services.some((s) => s.instances.includes(open.instance))
+          ? { kind: 'none' as const }
+          : open;
+      return { ...next, view: { ...next.view, instance, modal } };
+    }
 
     case 'move':
       return moveSelection(state, action.delta);

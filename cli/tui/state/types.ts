@@ -99,7 +99,6 @@ export type MeshCommand =
   | { readonly type: 'scale'; readonly service: string; readonly delta: 1 | -1 }
   | { readonly type: 'set-rate'; readonly rate: number }
   | { readonly type: 'pause-traffic' | 'resume-traffic' }
-  | { readonly type: 'follow-logs'; readonly instance: string }
   | { readonly type: 'quit'; readonly down: boolean };
 
 export type Modal =
@@ -110,7 +109,9 @@ export type Modal =
   | { readonly kind: 'fault-menu'; readonly target: string }
   | { readonly kind: 'fault-form'; readonly target: string; readonly draft: FaultDraft }
   | { readonly kind: 'partition'; readonly from: string }
-  | { readonly kind: 'traffic' };
+  | { readonly kind: 'traffic' }
+  /** The log pane: the instance's app container, or its sidecar with `sidecar`. */
+  | { readonly kind: 'logs'; readonly instance: string; readonly sidecar: boolean };
 
 export type Focus = 'services' | 'instances';
 
