@@ -5,6 +5,7 @@ import { INSTANCE_PORTS, SIDECAR_BOOTSTRAP_ENV } from '../../proxy/schema/index.
 import type { ResolvedInstance, ResolvedMesh } from '../mesh/model.js';
 import type { ContainerRole } from './labels.js';
 import { LABELS } from './labels.js';
+import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
 
 /** The images a mesh runs; produced by `cli/images` (pinned upstream images or air-gapped local builds). */
 export interface MeshImages {
@@ -66,7 +67,6 @@ const LOADGEN_METRICS_PORT = 9464;
  * A 1 MB young generation: the sidecar's peak RSS under load drops by ~15 MB (bench/proxy/RESULTS.md)
  * with no measurable cost at 1000 rps.
  */
-const SIDECAR_NODE_OPTIONS = '--max-semi-space-size=1';
 
 /**
  * Every healthcheck is a `docker exec`: runc, the containerd shim and dockerd spend ~60 ms of CPU on
