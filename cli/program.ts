@@ -1,57 +1,67 @@
 import { Command, CommanderError } from 'commander';
 import { formatError, MeshdevError } from './errors.js';
-import { registerUp } from './commands/up.js';
-import { registerDown } from './commands/down.js';
-import { registerStatus } from './commands/status.js';
-import { registerLogs } from './commands/logs.js';
-import { registerCompose } from './commands/compose.js';
-import { registerImages } from './commands/images.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerProxy } from './commands/proxy.js';
-import { registerPolicy } from './commands/policy.js';
-import { registerSplit } from './commands/split.js';
-import { registerSchema } from './commands/schema.js';
-import { registerFault } from './commands/fault.js';
-import { registerContainer } from './commands/container.js';
-import { registerPartition } from './commands/partition.js';
-import { registerChaos } from './commands/chaos.js';
-import { registerUi } from './commands/ui.js';
-import { registerScale } from './commands/scale.js';
 import { VERSION } from './version.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every command module, loaded on demand: a command imports what it acts with (dockerode, the
+ * Consul client, Ink and React for the UI...), and loading all of them for every invocation cost
+ * ~90 MB of RSS and most of the CLI's start-up time. `main` loads only the module of the command
+ * it runs; help and unknown commands load them all (commander lists and suggests from them).
+ * Keyed by every top-level command name each module registers, in help order.
+ */
+const COMMAND_MODULES: readonly (readonly [names: readonly string[], load: () => Promise<Register>])[] = [
+  [['up'], async () => (await import('./commands/up.js')).registerUp],
+  [['down'], async () => (await import('./commands/down.js')).registerDown],
+  [['status'], async () => (await import('./commands/status.js')).registerStatus],
+  [['logs'], async () => (await import('./commands/logs.js')).registerLogs],
+  [['compose'], async () => (await import('./commands/compose.js')).registerCompose],
+  [['images'], async () => (await import('./commands/images.js')).registerImages],
+  [['doctor'], async () => (await import('./commands/doctor.js')).registerDoctor],
+  [['proxy'], async () => (await import('./commands/proxy.js')).registerProxy],
+  [['policy'], async () => (await import('./commands/policy.js')).registerPolicy],
+  [['split'], async () => (await import('./commands/split.js')).registerSplit],
+  [['schema'], async () => (await import('./commands/schema.js')).registerSchema],
+  [['fault'], async () => (await import('./commands/fault.js')).registerFault],
+  [
+    ['kill', 'stop', 'start', 'restart', 'pause', 'unpause'],
+    async () => (await import('./commands/container.js')).registerContainer,
+  ],
+  [['partition', 'heal'], async () => (await import('./commands/partition.js')).registerPartition],
+  [['chaos'], async () => (await import('./commands/chaos.js')).registerChaos],
+  [['scale'], async () => (await import('./commands/scale.js')).registerScale],
+  [['ui'], async () => (await import('./commands/ui.js')).registerUi],
+];
+
+/** Top-level command names, for tests and completion. */
+export const COMMAND_NAMES: readonly string[] = COMMAND_MODULES.flatMap(([names]) => names);
+
+/** The command an argument list runs: its first word that is not an option. */
+export function commandOf(argv: readonly string[]): string | undefined {
+  return argv.find((a) => !a.startsWith('-'));
+}
+
+/**
+ * The program with the commands `argv` needs (all of them without `argv`, for help and tests).
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('meshdev')
     .description('A real service mesh on your laptop and in CI.')
     .version(VERSION)
     .showHelpAfterError('(run `meshdev help` for the list of commands)')
     .exitOverride();
-  for (const register of [
-    registerUp,
-    registerDown,
-    registerStatus,
-    registerLogs,
-    registerCompose,
-    registerImages,
-    registerDoctor,
-    registerProxy,
-    registerPolicy,
-    registerSplit,
-    registerSchema,
-    registerFault,
-    registerContainer,
-    registerPartition,
-    registerChaos,
-    registerScale,
-    registerUi,
-  ]) {
-    register(program);
-  }
+  const wanted = argv === undefined ? undefined : commandOf(argv);
+  const only = COMMAND_MODULES.find(([names]) => wanted !== undefined && names.includes(wanted));
+  const modules = only === undefined ? COMMAND_MODULES : [only];
+  const registers = await Promise.all(modules.map(([, load]) => load()));
+  for (const register of registers) register(program);
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (err) {
