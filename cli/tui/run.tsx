@@ -79,8 +79,10 @@ export async function runUi(mesh: Mesh, options: RunUiOptions): Promise<ExitRequ
         instance.unmount();
       }}
     />,
-    // Only the lines that changed are rewritten: most of a frame is the same from one second to the next.
-    { exitOnCtrlC: true, incrementalRendering: true },
+    // Not Ink's incrementalRendering: when a frame's height changed (an instance scaled away, a
+    // fault listed), it left stale lines on screen in tmux (seen in CI), and a redraw per refresh
+    // already keeps the CPU low.
+    { exitOnCtrlC: true },
   );
   await instance.waitUntilExit();
   if (exitRequest.down) {
