@@ -53,6 +53,12 @@ const enum Phase {
   Done,
 }
 
+/** Is any candidate not tried yet? (A loop: this runs on every try.) */
+function hasUntried(candidates: readonly Endpoint[], tried: ReadonlySet<string>): boolean {
+  for (const c of candidates) if (!tried.has(c.id)) return true;
+  return false;
+}
+
 class TimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
 }
@@ -74,7 +80,6 @@ class Exchange {
   private phase = Phase.Waiting;
   private attempts = 0;
   private tried: Set<string> | undefined;
-  private perTryArmed = true;
   private version: string | undefined;
   private policy!: SubsetPolicy;
   private requestId = '';
@@ -179,13 +184,12 @@ class Exchange {
       return;
     }
     const ep = up.balancer.pick(candidates, this.tried) as Endpoint;
-    (this.tried ??= new Set()).add(ep.id);
+    const tried = (this.tried ??= new Set()).add(ep.id);
     // A per-try timeout exists to move a request to another instance. Where no retry can follow (no
     // retries left, or no untried instance: the inbound hop, an ingress with one gateway) it would
     // only cut a slow answer short, and it would fire before the hop behind it could fail over (all
     // hops share the default), so only the overall timeout applies.
-    const tried = this.tried;
-    this.perTryArmed = this.attempts < this.policy.retry.maxRetries && candidates.some((c) => !tried.has(c.id));
+    const perTry = this.attempts < this.policy.retry.maxRetries && hasUntried(candidates, tried);
     this.attempts++;
     this.endpoint = ep;
     ep.active++;
@@ -195,7 +199,7 @@ class Exchange {
     this.tryStartedAt = this.o.clock.now();
     if (!this.hasBody && !this.expectContinue && this.o.dispatcher !== undefined) {
       this.dispatchUndici(ep, this.o.dispatcher);
-      if (this.perTryArmed) this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
+      if (perTry) this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
       return;
     }
     const ureq = http.request({
@@ -212,7 +216,7 @@ class Exchange {
     ureq.on('error', this.onTryError);
     ureq.on('socket', this.onSocket);
     if (this.expectContinue) ureq.on('continue', this.onContinue);
-    if (this.perTryArmed) this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
+    if (perTry) this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
     if (!this.hasBody) ureq.end();
   }
 

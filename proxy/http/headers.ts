@@ -72,11 +72,6 @@ export function upgradeHeaders(
   return out;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-export function isIdempotent(method: string): boolean {
-  return IDEMPOTENT.has(method);
-}
-
 /**
  * An answer the sidecar gives itself (no healthy endpoint, circuit open, partition, injected abort):
  * a short text body and `x-meshdev-reason` saying why, reduced to printable ASCII for the header.
