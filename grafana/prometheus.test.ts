@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProxyMetrics, RouteStats, UpstreamStats } from '../proxy/metrics.js';
+import { ProxyMetrics, UpstreamStats } from '../proxy/metrics.js';
 import { LoadgenMetrics } from '../services/loadgen/metrics.js';
 import { panelQueries } from './panels.js';
 
@@ -39,12 +39,12 @@ describe('every panel query against a real Prometheus', () => {
   function sidecar(service: string, upstreams: string[]): Registry {
     const registry = new Registry();
     const m = new ProxyMetrics(registry);
-    const inbound = new RouteStats(m, 'inbound', service);
+    const inbound = m.routes.seriesFor('inbound', service);
     for (let i = 0; i < 20; i++) inbound.record(200, 0.004);
     inbound.record(503, 0.01);
     inbound.record(0, 0.5);
     for (const u of upstreams) {
-      new RouteStats(m, 'outbound', u).record(200, 0.003);
+      m.routes.seriesFor('outbound', u).record(200, 0.003);
       const s = new UpstreamStats(m, u);
       for (const c of [
         s.retries,

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Dispatcher } from 'undici';
 import type { Clock, Rng } from './policy/types.js';
 import { systemClock, systemRng } from './policy/types.js';
-import { ProxyMetrics, RouteStats, UpstreamStats } from './metrics.js';
+import { ProxyMetrics, UpstreamStats } from './metrics.js';
 import type { Direction } from './metrics.js';
 import { Upstream } from './upstream.js';
 import type { EndpointAddress } from './upstream.js';
@@ -211,7 +211,7 @@ export class MeshProxy {
       const fwd = new HttpForwarder({
         upstream: up,
         direction: spec.direction,
-        stats: new RouteStats(this.metrics, spec.direction, spec.upstream),
+        stats: this.metrics.routes.seriesFor(spec.direction, spec.upstream),
         agent: this.agent,
         dispatcher: this.dispatcher,
         log: this.log,

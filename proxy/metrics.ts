@@ -3,12 +3,10 @@ import type { Registry } from 'prom-client';
 import { registerRouteMetrics } from './route-metrics.js';
 import type { RouteMetricStore, RouteSeries } from './route-metrics.js';
 
-export { STATUS_CLASSES, statusClassIndex } from './route-metrics.js';
-
 /**
  * Every metric the sidecar exports, declared once with fixed label lists on an injected registry.
  * The data path never builds label objects per request: per-request metrics go through a
- * `RouteStats` taken once per (direction, upstream) (plain array increments, see route-metrics.ts);
+ * series taken once per (direction, upstream) (plain array increments, see route-metrics.ts);
  * the rarer resilience counters through children bound once per upstream.
  */
 
@@ -18,16 +16,8 @@ interface BoundCounter {
   inc(value?: number): void;
 }
 
-/** The per-request metrics of one (direction, upstream). */
-export class RouteStats {
-  private readonly series: RouteSeries;
-  constructor(metrics: ProxyMetrics, direction: Direction, upstream: string) {
-    this.series = metrics.routes.seriesFor(direction, upstream);
-  }
-  record(status: number, seconds: number): void {
-    this.series.record(status, seconds);
-  }
-}
+/** The per-request metrics of one (direction, upstream): `record(status, seconds)`. */
+export type RouteStats = RouteSeries;
 
 /** Pre-bound children for the per-upstream resilience counters. */
 export class UpstreamStats {

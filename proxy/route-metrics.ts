@@ -94,66 +94,69 @@ interface Scraped {
   values: ScrapedValue[];
 }
 
-/** What prom-client's Registry needs from a metric (`get`, `reset`, name/help/type). */
-abstract class ScrapedMetric {
+type Labels = Readonly<Record<string, string>>;
+
+/**
+ * One of the two metrics as prom-client's Registry sees it (it calls `get()`/`reset()` and reads
+ * name/help/type/aggregator): every (series, status class) that saw a request, expanded by `valuesOf`.
+ */
+class ScrapedMetric {
   readonly labelNames = LABEL_NAMES;
   readonly aggregator = 'sum';
-  abstract readonly name: string;
-  abstract readonly help: string;
-  abstract readonly type: 'counter' | 'histogram';
-  constructor(protected readonly store: RouteMetricStore) {}
-  abstract get(): Promise<Scraped>;
+  constructor(
+    private readonly store: RouteMetricStore,
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'histogram',
+    private readonly valuesOf: (s: RouteSeries, c: number, labels: Labels, out: ScrapedValue[]) => void,
+  ) {}
+
+  get(): Promise<Scraped> {
+    const values: ScrapedValue[] = [];
+    for (const s of this.store.all()) {
+      for (let c = 0; c < STATUS_CLASSES.length; c++) {
+        if (s.counts[c] !== 0) this.valuesOf(s, c, { ...s.labels, status_class: STATUS_CLASSES[c]! }, values);
+      }
+    }
+    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: 'sum', values });
+  }
+
   reset(): void {
     this.store.reset();
   }
 }
 
-class RequestsCounter extends ScrapedMetric {
-  readonly name = 'meshdev_requests_total';
-  readonly help = 'HTTP requests handled by the sidecar, by direction, upstream and response status class.';
-  readonly type = 'counter' as const;
-  get(): Promise<Scraped> {
-    const values: ScrapedValue[] = [];
-    for (const s of this.store.all()) {
-      for (let c = 0; c < STATUS_CLASSES.length; c++) {
-        if (s.counts[c] === 0) continue;
-        values.push({ labels: { ...s.labels, status_class: STATUS_CLASSES[c]! }, value: s.counts[c]! });
-      }
-    }
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: 'sum', values });
-  }
-}
-
-class DurationHistogram extends ScrapedMetric {
-  readonly name = 'meshdev_request_duration_seconds';
-  readonly help = 'Time from request received until the response was complete (or failed), in seconds.';
-  readonly type = 'histogram' as const;
-  get(): Promise<Scraped> {
-    const values: ScrapedValue[] = [];
-    const width = DURATION_BUCKETS.length + 1;
-    for (const s of this.store.all()) {
-      for (let c = 0; c < STATUS_CLASSES.length; c++) {
-        if (s.counts[c] === 0) continue;
-        const labels = { ...s.labels, status_class: STATUS_CLASSES[c]! };
-        let cumulative = 0;
-        for (let b = 0; b < width; b++) {
-          cumulative += s.buckets[c * width + b]!;
-          const le = b < DURATION_BUCKETS.length ? DURATION_BUCKETS[b]! : '+Inf';
-          values.push({ metricName: `${this.name}_bucket`, labels: { le, ...labels }, value: cumulative });
-        }
-        values.push({ metricName: `${this.name}_sum`, labels, value: s.sums[c]! });
-        values.push({ metricName: `${this.name}_count`, labels, value: s.counts[c]! });
-      }
-    }
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: 'sum', values });
-  }
-}
+const REQUESTS = 'meshdev_requests_total';
+const DURATION = 'meshdev_request_duration_seconds';
 
 /** Registers both metrics on `registry` and returns the store the data path records into. */
 export function registerRouteMetrics(registry: Registry): RouteMetricStore {
   const store = new RouteMetricStore();
-  // The registry only calls get()/reset() and reads name/help/type/aggregator.
-  registry.registerMetric(new RequestsCounter(store) as never);
-  registry.registerMetric(new DurationHistogram(store) as never);
+  const requests = new ScrapedMetric(
+    store,
+    REQUESTS,
+    'HTTP requests handled by the sidecar, by direction, upstream and response status class.',
+    'counter',
+    (s, c, labels, out) => out.push({ labels, value: s.counts[c]! }),
+  );
+  const width = DURATION_BUCKETS.length + 1;
+  const duration = new ScrapedMetric(
+    store,
+    DURATION,
+    'Time from request received until the response was complete (or failed), in seconds.',
+    'histogram',
+    (s, c, labels, out) => {
+      let cumulative = 0;
+      for (let b = 0; b < width; b++) {
+        cumulative += s.buckets[c * width + b]!;
+        const le = b < DURATION_BUCKETS.length ? DURATION_BUCKETS[b]! : '+Inf';
+        out.push({ metricName: `${DURATION}_bucket`, labels: { le, ...labels }, value: cumulative });
+      }
+      out.push({ metricName: `${DURATION}_sum`, labels, value: s.sums[c]! });
+      out.push({ metricName: `${DURATION}_count`, labels, value: s.counts[c]! });
+    },
+  );
+  registry.registerMetric(requests as never);
+  registry.registerMetric(duration as never);
   return store;
 }

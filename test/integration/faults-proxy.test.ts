@@ -8,7 +8,6 @@ import type { ListenerScope } from '../../proxy/faults/index.js';
 import { T0 } from '../../proxy/faults/testing.js';
 import { MeshProxy } from '../../proxy/mesh-proxy.js';
 import { HttpForwarder } from '../../proxy/http/forwarder.js';
-import { RouteStats } from '../../proxy/metrics.js';
 import { INBOUND_CONFIG } from '../../proxy/sidecar.js';
 import { silentLogger } from '../../proxy/log.js';
 import { faultRuleKey, headerFaultSettingsKey, partitionKey } from '../../proxy/schema/faults.js';
@@ -98,7 +97,7 @@ beforeAll(async () => {
   const fwd = new HttpForwarder({
     upstream: up,
     direction: 'inbound',
-    stats: new RouteStats(mesh.metrics, 'inbound', 'catalog'),
+    stats: mesh.metrics.routes.seriesFor('inbound', 'catalog'),
     agent: mesh.agent,
     dispatcher: undefined,
     log: silentLogger,
