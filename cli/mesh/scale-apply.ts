@@ -1,17 +1,16 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
-import { request } from 'undici';
 import { parse } from 'yaml';
 import type { MeshImages } from '../compose/render.js';
 import { LABELS } from '../compose/labels.js';
 import { MeshdevError } from '../errors.js';
 import { ensureComposeV2, runCompose } from '../runtime/compose.js';
-import { serviceHealth } from '../runtime/consul.js';
+import { deregisterInstance, serviceHealth } from '../runtime/consul.js';
 import { ensureDockerReachable, listProjectContainers } from '../runtime/docker.js';
 import { waitForAll, WaitTimeoutError } from '../runtime/wait.js';
 import type { Mesh } from './mesh.js';
-import type { ScalePlan, ScaleTarget } from './scale.js';
+import type { ScaleOverrides, ScalePlan, ScaleTarget } from './scale.js';
 import { instancesById, planScale } from './scale.js';
 
 export interface ScaleOptions {
@@ -50,13 +49,10 @@ function composeServices(mesh: Mesh, ids: readonly string[]): string[] {
   return [...instances.map((i) => i.sidecarContainer), ...instances.map((i) => i.appContainer)];
 }
 
-async function writeOverrides(mesh: Mesh, plan: ScalePlan): Promise<void> {
-  await writeFile(mesh.scaleFile, `${JSON.stringify(plan.overrides, null, 2)}\n`);
-}
-
-async function restoreOverrides(mesh: Mesh): Promise<void> {
-  if (Object.keys(mesh.scaleOverrides.services).length === 0) await rm(mesh.scaleFile, { force: true });
-  else await writeFile(mesh.scaleFile, `${JSON.stringify(mesh.scaleOverrides, null, 2)}\n`);
+/** Persists the override; none at all means the topology as written, so no file. */
+async function writeOverrides(mesh: Mesh, overrides: ScaleOverrides): Promise<void> {
+  if (Object.keys(overrides.services).length === 0) await rm(mesh.scaleFile, { force: true });
+  else await writeFile(mesh.scaleFile, `${JSON.stringify(overrides, null, 2)}\n`);
 }
 
 /**
@@ -101,13 +97,13 @@ export async function scaleService(
   if (plan.remove.length > 0) {
     progress(`removing ${plan.remove.join(', ')}`);
     await runCompose(compose(mesh.composeFile), ['rm', '--stop', '--force', ...composeServices(mesh, plan.remove)]);
-    await writeOverrides(mesh, plan);
+    await writeOverrides(mesh, plan.overrides);
     await mesh.reloaded().writeRendered(images);
     await deregisterLeftovers(consul, service, plan.remove);
     return plan;
   }
 
-  await writeOverrides(mesh, plan);
+  await writeOverrides(mesh, plan.overrides);
   const next = mesh.reloaded();
   await next.writeRendered(images);
   const added = composeServices(next, plan.add);
@@ -138,7 +134,7 @@ export async function scaleService(
     // Back to where we were: the new instances go, the override and the Compose file are restored.
     progress(`scaling ${service} failed; removing ${plan.add.join(', ')}`);
     await runCompose(compose(next.composeFile), ['rm', '--stop', '--force', ...added]).catch(() => undefined);
-    await restoreOverrides(mesh);
+    await writeOverrides(mesh, mesh.scaleOverrides);
     await mesh.writeRendered(images);
     await deregisterLeftovers(consul, service, plan.add).catch(() => undefined);
     if (err instanceof WaitTimeoutError) {
@@ -155,12 +151,5 @@ export async function scaleService(
 async function deregisterLeftovers(consul: string, service: string, removed: readonly string[]): Promise<void> {
   const gone = new Set(removed);
   const left = (await serviceHealth(consul, service)).filter((e) => gone.has(e.id));
-  for (const e of left) {
-    const res = await request(`${consul}/v1/agent/service/deregister/${encodeURIComponent(e.id)}`, {
-      method: 'PUT',
-      headersTimeout: 2000,
-      bodyTimeout: 2000,
-    });
-    await res.body.dump();
-  }
+  for (const e of left) await deregisterInstance(consul, e.id);
 }

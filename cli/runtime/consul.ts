@@ -46,3 +46,13 @@ export async function serviceHealth(consulUrl: string, service: string): Promise
 export async function consulLeader(consulUrl: string): Promise<string> {
   return getJson<string>(`${consulUrl}/v1/status/leader`);
 }
+
+/**
+ * Removes an instance's registration from the agent that holds it (the dev agent holds them all).
+ * Best effort: an id the agent no longer knows is already what was wanted.
+ */
+export async function deregisterInstance(consulUrl: string, id: string): Promise<void> {
+  const url = `${consulUrl}/v1/agent/service/deregister/${encodeURIComponent(id)}`;
+  const res = await request(url, { method: 'PUT', headersTimeout: 2000, bodyTimeout: 2000 });
+  await res.body.dump();
+}
