@@ -1,5 +1,4 @@
 import type Docker from 'dockerode';
-import { execa } from 'execa';
 import { request } from 'undici';
 import type { ResolvedMesh } from '../mesh/model.js';
 import { buildFault, buildPartition } from '../faults/build.js';
@@ -9,6 +8,7 @@ import type { FaultStore } from '../faults/store.js';
 import type { PolicyStore } from '../../proxy/config-store.js';
 import { applyPolicyStep, revertPolicyStep } from './policy-step.js';
 import { MeshdevError } from '../errors.js';
+import { loadgenRequest } from '../runtime/loadgen.js';
 import { formatDuration } from '../duration.js';
 import type { ClientSnapshot } from './objectives.js';
 import type { ChaosActuators, ClientMetrics } from './run.js';
@@ -73,7 +73,7 @@ export function meshActuators(
       const instance = (s.kill ?? s.stop ?? s.pause ?? s.restart)!;
       return describeContainerResult(await runContainerAction(docker, mesh, instance, action, { timeoutSeconds: 5 }));
     },
-    setLoadRate: (rate) => setLoadgenRate(mesh, rate),
+    setLoadRate: (rate) => setLoadgenRate(docker, mesh, rate),
     async revert(t) {
       const s = t.step;
       const id = ids.get(t);
@@ -99,28 +99,11 @@ export function meshActuators(
   };
 }
 
-/** The load generator's control API port inside its container (compose/render: METRICS_PORT). */
-const LOADGEN_CONTROL_PORT = 9464;
-
-/**
- * Sets the load generator's rate through its control API (`PUT /rate`), which is not published on
- * the host: the request runs inside the loadgen container. Returns the rate it had before.
- */
-async function setLoadgenRate(mesh: ResolvedMesh, rate: number): Promise<number> {
-  const container = `${mesh.project}-loadgen`;
-  const script =
-    `const u='http://127.0.0.1:${LOADGEN_CONTROL_PORT}';` +
-    `fetch(u+'/state').then(r=>r.json()).then(s=>fetch(u+'/rate',{method:'PUT',headers:{'content-type':'application/json'},body:JSON.stringify({rate:${rate}})})` +
-    `.then(async r=>{if(!r.ok)throw new Error('PUT /rate: '+r.status+' '+await r.text());process.stdout.write(String(s.rate))}))` +
-    `.catch(e=>{process.stderr.write(String(e&&e.message||e));process.exit(1)})`;
-  const r = await execa('docker', ['exec', container, 'node', '-e', script], { reject: false, timeout: 15_000 });
-  const previous = Number(r.stdout);
-  if (r.exitCode !== 0 || !Number.isFinite(previous)) {
-    throw new MeshdevError('ELOADGEN', `could not set the load generator's rate to ${rate}/s in ${container}`, {
-      fix: `check that the mesh runs with its load generator (meshdev status); ${(r.stderr || r.stdout).trim()}`,
-    });
-  }
-  return previous;
+/** Sets the load generator's rate through its control API; returns the rate it had before. */
+async function setLoadgenRate(docker: Docker, mesh: ResolvedMesh, rate: number): Promise<number> {
+  const state = (await loadgenRequest(docker, mesh.project, 'GET', '/state')) as { rate: number };
+  await loadgenRequest(docker, mesh.project, 'PUT', '/rate', { rate });
+  return state.rate;
 }
 
 /** Client counters at a past instant, from Prometheus' HTTP API (instant queries with `time=`). */

@@ -1,11 +1,10 @@
 import type Docker from 'dockerode';
-import { request } from 'undici';
 import { MeshdevError } from '../errors.js';
 import type { ProjectContainer } from '../runtime/docker.js';
 import { listProjectContainers } from '../runtime/docker.js';
 import type { LogFollow } from '../mesh/logs.js';
 import { findLogContainer, streamContainerLogs } from '../mesh/logs.js';
-import { containerAddress } from './data/address.js';
+import { loadgenRequest } from '../runtime/loadgen.js';
 import type { FaultDraft } from './state/types.js';
 
 /**
@@ -59,7 +58,6 @@ export const UNWIRED_FAULT_ACTIONS: FaultActions = {
   scale: notWired('scaling'),
 };
 
-const LOADGEN_CONTROL_PORT = 9464;
 /** Lines of history the log pane starts with (it shows what fits). */
 const LOG_PANE_TAIL = 100;
 
@@ -131,23 +129,7 @@ export class DockerMeshActions implements MeshActions {
   }
 
   private async loadgen(method: 'PUT' | 'POST', path: string, body?: unknown): Promise<void> {
-    const all = await listProjectContainers(this.docker, this.project);
-    const lg = all.find((c) => c.role === 'loadgen');
-    if (lg === undefined || lg.state !== 'running') {
-      throw new MeshdevError('ENOLOADGEN', `the load generator of ${this.project} is not running`, {
-        fix: 'enable it under `loadgen:` in mesh.yaml (it needs an ingress service) and run `meshdev up`',
-      });
-    }
-    const host = await containerAddress(this.docker, lg.id);
-    const res = await request(`http://${host}:${LOADGEN_CONTROL_PORT}${path}`, {
-      method,
-      headersTimeout: 2000,
-      bodyTimeout: 2000,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200)
-      throw new MeshdevError('ELOADGEN', `load generator answered ${res.statusCode}: ${text}`);
+    await loadgenRequest(this.docker, this.project, method, path, body);
   }
 
   setRate(rate: number): Promise<void> {
@@ -168,6 +150,6 @@ export class DockerMeshActions implements MeshActions {
     if (found === undefined) {
       throw new MeshdevError('ENOINSTANCE', `no ${sidecar ? 'sidecar' : 'app'} container for ${instance}`);
     }
-    return streamContainerLogs(this.docker, found.id, { tail: LOG_PANE_TAIL, follow: true, onLine: (l) => onLine(l) });
+    return streamContainerLogs(this.docker, found.id, { tail: LOG_PANE_TAIL, follow: true, onLine });
   }
 }

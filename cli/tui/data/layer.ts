@@ -7,7 +7,7 @@ import { listProjectContainers } from '../../runtime/docker.js';
 import { INSTANCE_PORTS } from '../../../proxy/schema/index.js';
 import type { UiAction } from '../state/actions.js';
 import type { ActiveFault, ActivePartition, HealthStatus } from '../state/types.js';
-import { containerAddress } from './address.js';
+import { containerAddress } from '../../runtime/address.js';
 import type { EndpointsView } from './parse.js';
 import {
   combinedQuery,
