@@ -1,11 +1,10 @@
-import { execa } from 'execa';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChaosReport } from '../../cli/chaos/run.js';
 import { REPO_ROOT, meshdev } from '../support/cli.js';
+import { cli, resetCatalog, startDemoMesh, stopDemoMesh, untilCatalogInRotation } from '../support/demo-mesh.js';
 
 /**
  * Every shipped chaos scenario (services/demo/chaos/*.yaml), played against the demo mesh started
@@ -18,59 +17,19 @@ import { REPO_ROOT, meshdev } from '../support/cli.js';
  * Consul and in rotation at the gateway's sidecar) so that one scenario's after-effects (an
  * ejection still running, a replica still starting) are not charged to the next.
  */
-const PROJECT = 'meshdev-shop';
-const CONSUL = 'http://127.0.0.1:8500';
-const GATEWAY_SIDECAR = `${PROJECT}-gateway-1-sidecar`;
 const SCENARIO_DIR = join(REPO_ROOT, 'services/demo/chaos');
 const SCENARIOS = readdirSync(SCENARIO_DIR)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
-const CATALOG = ['catalog-1', 'catalog-2', 'catalog-3'];
 
 let workdir: string;
 
-async function cli(args: string[], timeoutMs = 120_000): Promise<string> {
-  const r = await meshdev(args, { cwd: workdir, timeoutMs });
-  if (r.exitCode !== 0) throw new Error(`meshdev ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
-async function passingCatalog(): Promise<number> {
-  const res = await fetch(`${CONSUL}/v1/health/service/catalog?passing`, { signal: AbortSignal.timeout(5000) });
-  return ((await res.json()) as unknown[]).length;
-}
-
-async function gatewayCatalogEndpoints(): Promise<{ id: string; state: string }[]> {
-  const r = await execa('docker', [
-    'exec',
-    GATEWAY_SIDECAR,
-    'node',
-    '-e',
-    'fetch("http://127.0.0.1:15000/endpoints").then(r=>r.text()).then(t=>process.stdout.write(t))',
-  ]);
-  return (
-    (JSON.parse(r.stdout) as { catalog?: { endpoints: { id: string; state: string }[] } }).catalog?.endpoints ?? []
-  );
-}
-
 /** No fault, no partition, the three catalog replicas running, passing and in rotation (bounded wait). */
 async function cleanMesh(): Promise<string> {
-  await cli(['fault', 'rm', '--all']);
-  await cli(['heal']);
-  for (const i of CATALOG) {
-    await meshdev(['unpause', i], { cwd: workdir });
-    await meshdev(['start', i], { cwd: workdir });
-  }
-  const deadline = Date.now() + 60_000;
-  let last = '';
-  while (Date.now() < deadline) {
-    const passing = await passingCatalog().catch(() => 0);
-    const eps = await gatewayCatalogEndpoints().catch(() => []);
-    last = `catalog passing in Consul: ${passing}/3; at the gateway: ${eps.map((e) => `${e.id} ${e.state}`).join(', ')}`;
-    if (passing === 3 && eps.length === 3 && eps.every((e) => e.state === 'healthy')) return last;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`the mesh did not come back to a clean state within 60 s (${last})`);
+  await resetCatalog(workdir);
+  const { ok, detail } = await untilCatalogInRotation({ consul: true });
+  if (!ok) throw new Error(`the mesh did not come back to a clean state within 60 s (${detail})`);
+  return detail;
 }
 
 function figures(r: ChaosReport): string {
@@ -83,16 +42,11 @@ function figures(r: ChaosReport): string {
 }
 
 beforeAll(async () => {
-  workdir = await mkdtemp(join(tmpdir(), 'meshdev-chaos-'));
-  const up = await meshdev(['up', '--detach', '--wait'], { cwd: workdir, timeoutMs: 600_000 });
-  if (up.exitCode !== 0) throw new Error(`meshdev up failed (${up.exitCode}): ${up.stderr}${up.stdout}`);
+  workdir = await startDemoMesh('meshdev-chaos-');
 }, 900_000);
 
 afterAll(async () => {
-  await meshdev(['fault', 'rm', '--all'], { cwd: workdir }).catch(() => undefined);
-  await meshdev(['heal'], { cwd: workdir }).catch(() => undefined);
-  await meshdev(['down'], { cwd: workdir });
-  await rm(workdir, { recursive: true, force: true });
+  await stopDemoMesh(workdir);
 }, 300_000);
 
 describe.sequential('the shipped chaos scenarios against the demo mesh', () => {
@@ -103,7 +57,7 @@ describe.sequential('the shipped chaos scenarios against the demo mesh', () => {
 
   it.each(SCENARIOS)('%s meets its objectives', async (file) => {
     const clean = await cleanMesh();
-    const catalogPolicyBefore = await cli(['policy', 'get', 'catalog', '--json']);
+    const catalogPolicyBefore = await cli(workdir, ['policy', 'get', 'catalog', '--json']);
     const started = Date.now();
     const r = await meshdev(['chaos', 'run', join(SCENARIO_DIR, file), '--json'], { cwd: workdir, timeoutMs: 300_000 });
     let report: ChaosReport;
@@ -122,6 +76,6 @@ describe.sequential('the shipped chaos scenarios against the demo mesh', () => {
     expect(r.exitCode).toBe(0);
     // Every step was applied and reverted, and a policy a scenario set is back as it was.
     for (const t of report.timeline) expect(t.error, `${t.kind} ${t.step}`).toBeUndefined();
-    expect(await cli(['policy', 'get', 'catalog', '--json'])).toBe(catalogPolicyBefore);
+    expect(await cli(workdir, ['policy', 'get', 'catalog', '--json'])).toBe(catalogPolicyBefore);
   });
 });

@@ -1,9 +1,16 @@
 import { execa } from 'execa';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { meshdev } from '../support/cli.js';
+import {
+  DEMO_PROJECT,
+  GATEWAY_SIDECAR,
+  cli as cliIn,
+  gatewayCatalogEndpoints,
+  resetCatalog,
+  startDemoMesh,
+  stopDemoMesh,
+  untilCatalogInRotation,
+} from '../support/demo-mesh.js';
 import { BUILTIN_DEFAULTS } from '../../proxy/schema/config.js';
 
 /**
@@ -16,9 +23,7 @@ import { BUILTIN_DEFAULTS } from '../../proxy/schema/config.js';
  * (`State.FinishedAt`) to the caller's sidecar log line that took the replica out of rotation, so the
  * CLI's start-up time does not count either way.
  */
-const PROJECT = 'meshdev-shop';
 const INGRESS = 'http://127.0.0.1:8080/products';
-const CALLER_SIDECAR = `${PROJECT}-gateway-1-sidecar`;
 const RATE = 50; // requests per second, as the issue asks
 const REQUEST_TIMEOUT_MS = 20_000;
 /** The built-in per-try timeout and longest backoff (no policy is set in this test). */
@@ -140,11 +145,7 @@ function firstFailure(outcomes: readonly Outcome[]): string {
   return o === undefined ? 'none' : `status ${o.status}: ${o.body ?? ''}`;
 }
 
-async function cli(args: string[]): Promise<string> {
-  const r = await meshdev(args, { cwd: workdir, timeoutMs: 120_000 });
-  if (r.exitCode !== 0) throw new Error(`meshdev ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const cli = (args: string[]): Promise<string> => cliIn(workdir, args);
 
 async function containerTime(name: string, field: 'StartedAt' | 'FinishedAt'): Promise<number> {
   const r = await execa('docker', ['inspect', '-f', `{{.State.${field}}}`, name]);
@@ -161,7 +162,7 @@ interface LogLine {
 }
 
 /** The caller's sidecar's structured log lines since `since` (ms since the epoch). */
-async function sidecarEvents(since: number, container = CALLER_SIDECAR): Promise<LogLine[]> {
+async function sidecarEvents(since: number, container = GATEWAY_SIDECAR): Promise<LogLine[]> {
   const r = await execa('docker', ['logs', '--since', new Date(since - 1000).toISOString(), container], {
     reject: false,
     all: true,
@@ -192,58 +193,20 @@ function takenOutAt(events: readonly LogLine[], instance: string, after: number)
   return times.length === 0 ? undefined : Math.min(...times);
 }
 
-async function gatewayEndpoints(): Promise<{ id: string; state: string }[]> {
-  const r = await execa('docker', [
-    'exec',
-    CALLER_SIDECAR,
-    'node',
-    '-e',
-    'fetch("http://127.0.0.1:15000/endpoints").then(r=>r.text()).then(t=>process.stdout.write(t))',
-  ]);
-  const view = JSON.parse(r.stdout) as { catalog?: { endpoints: { id: string; state: string }[] } };
-  return view.catalog?.endpoints ?? [];
-}
-
-/** Bounded wait until the gateway's sidecar has all three catalog replicas in rotation. */
-async function untilAllCatalogHealthy(timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const eps = await gatewayEndpoints().catch(() => []);
-    if (eps.length === 3 && eps.every((e) => e.state === 'healthy')) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 let workdir: string;
 
 beforeAll(async () => {
-  workdir = await mkdtemp(join(tmpdir(), 'meshdev-failover-'));
-  const up = await meshdev(['up', '--detach', '--wait'], { cwd: workdir, timeoutMs: 600_000 });
-  if (up.exitCode !== 0) throw new Error(`meshdev up failed (${up.exitCode}): ${up.stderr}${up.stdout}`);
+  workdir = await startDemoMesh('meshdev-failover-');
   // The mesh's own load generator would add its 20 rps on top of ours, and only ours is counted: on a
   // 2-core machine the extra CPU is what separates a clean failover from a saturated mesh.
-  await execa('docker', ['stop', '-t', '2', `${PROJECT}-loadgen`], { reject: false });
-  // A fault or partition left by an interrupted run must not decide this one.
-  await meshdev(['fault', 'rm', '--all'], { cwd: workdir });
-  await meshdev(['heal'], { cwd: workdir });
-  // Every replica (killed or paused by an earlier run) running and in rotation.
-  for (const i of ['catalog-1', 'catalog-2', 'catalog-3']) {
-    await meshdev(['unpause', i], { cwd: workdir });
-    await meshdev(['start', i], { cwd: workdir });
-  }
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const eps = await gatewayEndpoints().catch(() => []);
-    if (eps.length === 3 && eps.every((e) => e.state === 'healthy')) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await execa('docker', ['stop', '-t', '2', `${DEMO_PROJECT}-loadgen`], { reject: false });
+  // A fault, partition, killed or paused replica left by an interrupted run must not decide this one.
+  await resetCatalog(workdir);
+  await untilCatalogInRotation();
 }, 900_000);
 
 afterAll(async () => {
-  await meshdev(['fault', 'rm', '--all'], { cwd: workdir }).catch(() => undefined);
-  await meshdev(['heal'], { cwd: workdir }).catch(() => undefined);
-  await meshdev(['down'], { cwd: workdir });
-  await rm(workdir, { recursive: true, force: true });
+  await stopDemoMesh(workdir);
 }, 300_000);
 
 describe.sequential('failover in the demo mesh under load through the ingress', () => {
@@ -261,7 +224,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     const { outcomes, result: diedAt } = await underLoad(14_000, async () => {
       await new Promise((r) => setTimeout(r, 3000));
       await cli(['kill', 'catalog-2']);
-      return containerTime(`${PROJECT}-catalog-2`, 'FinishedAt');
+      return containerTime(`${DEMO_PROJECT}-catalog-2`, 'FinishedAt');
     });
     const f = figures(outcomes);
     const events = await sidecarEvents(diedAt);
@@ -269,7 +232,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     const ejectionMs = outAt === undefined ? undefined : outAt - diedAt;
     // What the ingress saw of its only upstream meanwhile (a gateway health check failing under CPU
     // contention takes gateway-1 out of discovery, which no catalog failover can hide).
-    const ingressEvents = (await sidecarEvents(diedAt - 3000, `${PROJECT}-ingress`))
+    const ingressEvents = (await sidecarEvents(diedAt - 3000, `${DEMO_PROJECT}-ingress`))
       .filter((e) => e.event === 'endpoints' || e.event === 'ejected')
       .map(
         (e) =>
@@ -289,7 +252,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     expect(ejectionMs, 'the gateway sidecar never ejected catalog-2').toBeDefined();
     expect(ejectionMs!).toBeLessThanOrEqual(1000);
     expect(servedAfter).toBe(0);
-    const eps = await gatewayEndpoints();
+    const eps = await gatewayCatalogEndpoints();
     expect(eps.find((e) => e.id === 'catalog-2' && e.state === 'healthy')).toBeUndefined();
   });
 
@@ -297,7 +260,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     const { outcomes, result: startedAt } = await underLoad(16_000, async () => {
       await new Promise((r) => setTimeout(r, 1000));
       await cli(['start', 'catalog-2']);
-      return containerTime(`${PROJECT}-catalog-2`, 'StartedAt');
+      return containerTime(`${DEMO_PROJECT}-catalog-2`, 'StartedAt');
     });
     const f = figures(outcomes);
     const first = outcomes
@@ -333,7 +296,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
   it('pause 1 of 3 catalog replicas: clients see >= 99.9% success, p99 bounded by the per-try timeout plus backoff', async () => {
     // catalog-3 may still be ejected after the abort test: wait until all three are in rotation, or
     // the paused replica could not be ejected (at most half of them may be out at once).
-    await untilAllCatalogHealthy();
+    await untilCatalogInRotation();
     const { outcomes, result: pausedAt } = await underLoad(14_000, async () => {
       await new Promise((r) => setTimeout(r, 3000));
       const at = Date.now();
@@ -354,7 +317,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     expect(f.successPercent, firstFailure(outcomes)).toBeGreaterThanOrEqual(99.9);
     expect(outAt, 'the gateway sidecar never took catalog-1 out of rotation').toBeDefined();
     expect(f.p99Ms).toBeLessThanOrEqual(bound);
-    await untilAllCatalogHealthy();
+    await untilCatalogInRotation();
   });
 
   it('partition gateway/catalog: requests fail fast with a reason; heal restores', async () => {

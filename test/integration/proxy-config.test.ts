@@ -4,11 +4,9 @@ import { startConsul } from '../support/consul.js';
 import type { ConsulAgent } from '../support/consul.js';
 import { eventually, request, startHttpServer } from '../support/http.js';
 import type { TestServer } from '../support/http.js';
-import { SidecarBootstrap } from '../../proxy/schema/bootstrap.js';
+import { startTestSidecar } from '../support/sidecar.js';
 import { serviceKey } from '../../proxy/schema/config.js';
-import { startSidecar } from '../../proxy/sidecar.js';
 import type { RunningSidecar } from '../../proxy/sidecar.js';
-import { silentLogger } from '../../proxy/log.js';
 import { ConsulClient } from '../../proxy/consul/client.js';
 import { registerPolicy } from '../../cli/commands/policy.js';
 import { registerSplit } from '../../cli/commands/split.js';
@@ -46,21 +44,16 @@ async function instance(
     res.end(JSON.stringify({ instance: id, version }));
   });
   apps.push(app);
-  const s = await startSidecar(
-    SidecarBootstrap.parse({
-      mesh: 'shop',
+  const s = await startTestSidecar(
+    consul.url,
+    {
       service,
       instanceId: id,
       version,
       app: { port: app.port },
-      inbound: { host: '127.0.0.1', port: 0 },
-      admin: { host: '127.0.0.1', port: 0 },
-      advertiseAddress: '127.0.0.1',
-      consul: { url: consul.url, checkIntervalSeconds: 0.5 },
       upstreams: upstreams.map((u) => ({ service: u, listen: { host: '127.0.0.1', port: 0 } })),
-    }),
-    silentLogger,
-    { consulWaitSeconds: 5, drainMs: 500, registrationRecheckMs: 300 },
+    },
+    { registrationRecheckMs: 300 },
   );
   sidecars.push(s);
   return s;

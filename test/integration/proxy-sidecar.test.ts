@@ -4,10 +4,8 @@ import { startConsul } from '../support/consul.js';
 import type { ConsulAgent } from '../support/consul.js';
 import { eventually, request, startHttpServer } from '../support/http.js';
 import type { TestServer } from '../support/http.js';
-import { SidecarBootstrap } from '../../proxy/schema/bootstrap.js';
-import { startSidecar } from '../../proxy/sidecar.js';
+import { startTestSidecar } from '../support/sidecar.js';
 import type { RunningSidecar } from '../../proxy/sidecar.js';
-import { silentLogger } from '../../proxy/log.js';
 
 /**
  * The sidecar against a real Consul agent and real HTTP apps: registration (shape, health check),
@@ -34,15 +32,7 @@ async function app(id: string): Promise<TestServer> {
 }
 
 async function sidecar(doc: Record<string, unknown>): Promise<RunningSidecar> {
-  const b = SidecarBootstrap.parse({
-    mesh: 'shop',
-    inbound: { host: '127.0.0.1', port: 0 },
-    admin: { host: '127.0.0.1', port: 0 },
-    advertiseAddress: '127.0.0.1',
-    consul: { url: consul.url, checkIntervalSeconds: 0.5 },
-    ...doc,
-  });
-  const s = await startSidecar(b, silentLogger, { consulWaitSeconds: 5, drainMs: 500 });
+  const s = await startTestSidecar(consul.url, { ...doc });
   sidecars.push(s);
   return s;
 }
