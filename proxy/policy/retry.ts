@@ -37,18 +37,19 @@ export interface RetryPolicy {
 }
 
 /**
- * Defaults: two retries, 15 s overall and 5 s per try (Envoy's route timeout and a third of it),
- * retry on connect failure, reset, per-try timeout and 502/503/504 (statuses a proxy or an
- * overloaded server returns, where another endpoint is likely to do better), backoff 25 ms doubling
- * to at most 250 ms with full jitter (Envoy's defaults; jitter spreads retries of many clients).
+ * Defaults, the sidecar's built-in ones (proxy/schema/config.ts takes them from here; why 1 s per
+ * try is explained there): two retries, 15 s overall (Envoy's route timeout) and 1 s per try, retry
+ * on connect failure, reset, per-try timeout and 502/503/504 (statuses a proxy or an overloaded
+ * server returns, where another endpoint is likely to do better), backoff 10 ms doubling to at most
+ * 250 ms with full jitter (jitter spreads retries of many clients).
  */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxRetries: 2,
   timeoutMs: 15_000,
-  perTryTimeoutMs: 5_000,
+  perTryTimeoutMs: 1_000,
   retryOnStatuses: Object.freeze([502, 503, 504]),
   retryOn: Object.freeze(['connect-failure', 'reset', 'per-try-timeout'] as const),
-  backoffBaseMs: 25,
+  backoffBaseMs: 10,
   backoffMaxMs: 250,
 });
 
@@ -115,9 +116,13 @@ export function isRetryableOutcome(policy: RetryPolicy, outcome: AttemptOutcome)
 
 /** Backoff before retry number `retry` (1-based): full jitter over an exponentially growing cap. */
 export function backoffDelayMs(policy: RetryPolicy, retry: number, rng: Rng): number {
+  return Math.floor(rng() * backoffCapMs(policy, retry));
+}
+
+/** The cap of the backoff before retry number `retry` (1-based): base doubling per retry, at most max. */
+export function backoffCapMs(policy: Pick<RetryPolicy, 'backoffBaseMs' | 'backoffMaxMs'>, retry: number): number {
   const exponent = Math.min(Math.max(retry - 1, 0), 30); // 2^30 * base is past any sane cap
-  const cap = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** exponent);
-  return Math.floor(rng() * cap);
+  return Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** exponent);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_CIRCUIT_BREAKER } from '../policy/circuit-breaker.js';
 import { DEFAULT_OUTLIER_DETECTION } from '../policy/outlier-detector.js';
+import { DEFAULT_RETRY_POLICY, backoffCapMs } from '../policy/retry.js';
 import { ServiceName, VersionLabel } from './topology.js';
 
 /**
@@ -167,13 +168,14 @@ export type RouteRule = z.infer<typeof RouteRule>;
 export const BUILTIN_DEFAULTS: EffectiveConfig = {
   balancer: 'round-robin',
   resilience: {
-    timeoutMs: 15_000,
-    perTryTimeoutMs: 1_000,
+    // The retry module owns the timeout and retry defaults too (DEFAULT_RETRY_POLICY).
+    timeoutMs: DEFAULT_RETRY_POLICY.timeoutMs,
+    perTryTimeoutMs: DEFAULT_RETRY_POLICY.perTryTimeoutMs,
     retries: {
-      maxRetries: 2,
-      retryOnStatuses: [502, 503, 504],
-      backoffBaseMs: 10,
-      backoffMaxMs: 250,
+      maxRetries: DEFAULT_RETRY_POLICY.maxRetries,
+      retryOnStatuses: [...DEFAULT_RETRY_POLICY.retryOnStatuses],
+      backoffBaseMs: DEFAULT_RETRY_POLICY.backoffBaseMs,
+      backoffMaxMs: DEFAULT_RETRY_POLICY.backoffMaxMs,
       budgetPercent: 20,
       budgetMinConcurrent: 3,
     },
@@ -192,8 +194,7 @@ export const BUILTIN_DEFAULTS: EffectiveConfig = {
  */
 export function worstCaseRetryBudgetMs(r: ResilienceConfig): number {
   let backoff = 0;
-  for (let retry = 0; retry < r.retries.maxRetries; retry++)
-    backoff += Math.min(r.retries.backoffMaxMs, r.retries.backoffBaseMs * 2 ** retry);
+  for (let retry = 1; retry <= r.retries.maxRetries; retry++) backoff += backoffCapMs(r.retries, retry);
   return (r.retries.maxRetries + 1) * r.perTryTimeoutMs + backoff;
 }
 
