@@ -177,8 +177,9 @@ export function foldUpLine(state: UpProgressState, line: string): UpProgressStat
   // A pull that failed and fell back to a local build (air-gapped mode) did not happen: its notice
   // says so, and the step goes rather than show as done.
   const failedPull = /pulling (\S+) failed/.exec(text);
-  const steps = failedPull ? state.steps.filter((s) => s.key !== `image:${failedPull[1]}`) : state.steps;
-  if (steps !== state.steps) return { steps, notes: [...state.notes, text] };
+  if (failedPull) {
+    return { steps: state.steps.filter((s) => s.key !== `image:${failedPull[1]}`), notes: [...state.notes, text] };
+  }
   const running = state.steps.find((s) => s.state === 'running');
   // Build output belongs to the build that runs; anything else is worth keeping on screen.
   if (running?.key.startsWith('image:') && running.label.startsWith('build')) {
