@@ -12,6 +12,7 @@ import { meshdev } from './cli.js';
 
 export const DEMO_PROJECT = 'meshdev-shop';
 export const CONSUL_URL = 'http://127.0.0.1:8500';
+export const PROMETHEUS_URL = 'http://127.0.0.1:9090';
 /** The sidecar of the one gateway: the caller of `catalog` whose rotation the tests watch. */
 export const GATEWAY_SIDECAR = `${DEMO_PROJECT}-gateway-1-sidecar`;
 export const CATALOG = ['catalog-1', 'catalog-2', 'catalog-3'] as const;
@@ -83,5 +84,38 @@ export async function resetCatalog(workdir: string): Promise<void> {
   for (const i of CATALOG) {
     await meshdev(['unpause', i], { cwd: workdir });
     await meshdev(['start', i], { cwd: workdir });
+  }
+}
+
+async function promScalar(promql: string): Promise<number> {
+  const res = await fetch(`${PROMETHEUS_URL}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
+  return Number(body.data?.result?.[0]?.value[1] ?? 0);
+}
+
+/**
+ * Bounded wait until the mesh's own load generator saw a clean window: requests, and every one a
+ * success, over the last `windowSeconds` (from Prometheus). Right after `up` the mesh still warms up
+ * (compiling hot code, containers settling) on a busy 2-core machine, and a chaos scenario started
+ * then is charged for it.
+ */
+export async function untilClientsClean(
+  options: { windowSeconds?: number; timeoutMs?: number } = {},
+): Promise<{ ok: boolean; detail: string }> {
+  const window = `${options.windowSeconds ?? 15}s`;
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  let detail = '';
+  for (;;) {
+    const ok = await promScalar(`sum(increase(meshdev_client_requests_total{outcome="success"}[${window}]))`).catch(
+      () => 0,
+    );
+    const failed = await promScalar(
+      `sum(increase(meshdev_client_requests_total{outcome!="success"}[${window}]))`,
+    ).catch(() => NaN);
+    detail = `last ${window}: ${Math.round(ok)} ok, ${Number.isNaN(failed) ? '?' : Math.round(failed)} failed`;
+    if ((ok > 0 && failed === 0) || Date.now() >= deadline) return { ok: ok > 0 && failed === 0, detail };
+    await new Promise((r) => setTimeout(r, 2000));
   }
 }
