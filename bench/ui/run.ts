@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 // MESHDEV_CLI: another build of the CLI (e.g. a package copy with its own runtime bundle).
-const CLI = process.env.MESHDEV_CLI ?? join(ROOT, 'dist/cli/main.js');
+const CLI = process.env.MESHDEV_CLI ?? join(ROOT, 'dist/bin/meshdev.mjs');
 const WINDOW_S = Number(process.env.WINDOW_S ?? 60);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const SESSION = `meshdev-bench-ui-${process.pid}`;

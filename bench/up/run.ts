@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'dist/cli/main.js');
+const CLI = join(ROOT, 'dist/bin/meshdev.mjs');
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const PROJECT = 'meshdev-shop';
 

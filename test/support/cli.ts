@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-export const CLI = resolve(REPO_ROOT, 'dist/cli/main.js');
+export const CLI = resolve(REPO_ROOT, 'dist/bin/meshdev.mjs');
 
 export interface CliResult {
   exitCode: number;
