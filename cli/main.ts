@@ -1,3 +1,8 @@
-import { main } from './program.js';
+import { setFlagsFromString } from 'node:v8';
+import { runtimeV8FlagsFor } from './heap.js';
+import { commandOf, main } from './program.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const v8Flags = runtimeV8FlagsFor(commandOf(argv));
+if (v8Flags !== undefined) setFlagsFromString(v8Flags);
+process.exitCode = await main(argv);
