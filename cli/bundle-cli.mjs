@@ -12,15 +12,34 @@ import { chmod, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const emptyModule = fileURLToPath(new URL('./bundle-empty.mjs', import.meta.url));
-const lazySsh = fileURLToPath(new URL('./bundle-lazy-ssh.cjs', import.meta.url));
 
-/** docker-modem's `require('./ssh')` goes to a stand-in that loads it on first use. */
-const lazySshTransport = {
-  name: 'lazy-ssh-transport',
+/**
+ * Modules dockerode loads whenever it is imported, though only rare paths call them: the ssh://
+ * transport (ssh2 and its WebAssembly crypto) and the BuildKit session (@grpc/grpc-js and
+ * protobufjs, ~18 MB). Each is replaced by a stand-in that loads the real module from
+ * node_modules on first call, unbundled (both read files beside themselves through __dirname).
+ */
+const LOADED_ON_FIRST_USE = [
+  { importer: /docker-modem[\\/]lib[\\/]modem\.js$/, specifier: './ssh', real: 'docker-modem/lib/ssh.js' },
+  { importer: /dockerode[\\/]lib[\\/]docker\.js$/, specifier: './session', real: 'dockerode/lib/session.js' },
+];
+const loadOnFirstUse = {
+  name: 'load-on-first-use',
   setup(b) {
-    b.onResolve({ filter: /^\.\/ssh$/ }, (args) =>
-      /docker-modem[\\/]lib[\\/]modem\.js$/.test(args.importer) ? { path: lazySsh } : undefined,
-    );
+    for (const { importer, specifier, real } of LOADED_ON_FIRST_USE) {
+      const filter = new RegExp(`^${specifier.replace(/[./]/g, (c) => `\\${c}`)}$`);
+      b.onResolve({ filter }, (args) =>
+        importer.test(args.importer) ? { path: real, namespace: 'first-use' } : undefined,
+      );
+      b.onResolve({ filter: new RegExp(`^${real.replace(/[./]/g, (c) => `\\${c}`)}$`) }, () => ({
+        path: real,
+        external: true,
+      }));
+    }
+    b.onLoad({ filter: /.*/, namespace: 'first-use' }, (args) => ({
+      contents: `module.exports = function loadedOnFirstUse(...args) { return require(${JSON.stringify(args.path)})(...args); };`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -40,7 +59,7 @@ await build({
   charset: 'ascii',
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [lazySshTransport],
+  plugins: [loadOnFirstUse],
   // A command-line tool runs React's production build; the development one (prop checks, timing
   // marks on every commit) only helps someone debugging React itself.
   define: { 'process.env.NODE_ENV': '"production"' },
@@ -50,18 +69,9 @@ await build({
   },
   // ssh2 (dockerode's ssh:// transport) tries a native crypto addon and falls back to JavaScript.
   external: ['*.node', 'cpu-features'],
-  // CommonJS dependencies (dockerode, ssh2) call require() on Node built-ins, and ssh2's
-  // Emscripten module reads __dirname.
+  // CommonJS dependencies (dockerode) call require() on Node built-ins and on the modules above.
   banner: {
-    js: [
-      '#!/usr/bin/env node',
-      "import { createRequire as __meshdevCreateRequire } from 'node:module';",
-      "import { dirname as __meshdevDirname } from 'node:path';",
-      "import { fileURLToPath as __meshdevFileURLToPath } from 'node:url';",
-      'const require = __meshdevCreateRequire(import.meta.url);',
-      'const __filename = __meshdevFileURLToPath(import.meta.url);',
-      'const __dirname = __meshdevDirname(__filename);',
-    ].join('\n'),
+    js: "#!/usr/bin/env node\nimport { createRequire as __meshdevCreateRequire } from 'node:module'; const require = __meshdevCreateRequire(import.meta.url);",
   },
 });
 // The package's `bin`: executable, as npm makes it when it links a dependency's bin.
