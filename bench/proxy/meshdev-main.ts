@@ -5,6 +5,12 @@
  */
 import { startStandalone } from '../../proxy/standalone.js';
 import { BufferedStdout, Logger } from '../../proxy/log.js';
+import { lookup } from 'node:dns/promises';
+
+// A sidecar resolves Consul's hostname (`http://consul:8500`): dns.lookup runs getaddrinfo on libuv's
+// threadpool, which starts its threads (4 by default, each with its own malloc arena) on first use. The
+// standalone proxy forwards to an IP and would never start them; resolve once so its memory is a sidecar's.
+await lookup('localhost');
 
 const [port, upstreamPort, sample] = process.argv.slice(2);
 const running = await startStandalone(

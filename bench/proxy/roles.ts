@@ -9,13 +9,14 @@ import http from 'node:http';
 import { Pool } from 'undici';
 import httpProxy from 'http-proxy';
 import { computeLatencyStats } from './stats.js';
+import { BACKEND_BODY } from './backend-response.js';
 
 const [role, ...args] = process.argv.slice(2);
 const ready = (port: number) => process.stdout.write(`ready ${port}\n`);
 
 switch (role) {
   case 'backend': {
-    const body = Buffer.from('{"hello":"world","items":[1,2,3]}');
+    const body = Buffer.from(BACKEND_BODY);
     const server = http.createServer((req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });

@@ -3,31 +3,48 @@
  *
  *   npx vite-node bench/proxy/run.ts            (the lead's `npm run bench:proxy`)
  *
- * Same backend for every target; proxies pinned to core 0, backend and load generator to core 1
- * (taskset). Targets: direct to the backend, meshdev (standalone, all features on: balancer,
- * retries, outlier detection, circuit breaker, metrics, traceparent, 1% access log), node-http-proxy
- * with a keep-alive agent, and nginx and haproxy when installed.
+ * Same backend for every target: nginx (one worker, returning the Node backend's body and headers) when
+ * installed, else the Node backend of roles.ts (BENCH_BACKEND=node forces it); the Node backend shares
+ * its core with wrk and saturates before the fastest proxies do. Proxies pinned to core 0, backend and
+ * load generator to core 1 (taskset). Targets: direct to the backend, meshdev (standalone, all features
+ * on: balancer, retries, outlier detection, circuit breaker, metrics, traceparent, 1% access log),
+ * node-http-proxy with a keep-alive agent, and nginx and haproxy when installed.
  *
  * Env: BENCH_SECONDS (throughput run per target and round, default 5), BENCH_LATENCY_SECONDS (fixed-rate run,
  * default 5), BENCH_ROUNDS (default 3), BENCH_RATE (default 1000), BENCH_CONNECTIONS (default 50), BENCH_SOAK_SECONDS (e.g. 300:
  * also soak meshdev at the fixed rate and report RSS growth), BENCH_ACCESS_LOG_SAMPLE (default 0.01),
  * BENCH_NODE_FLAGS (node flags for meshdev; default: the sidecar's own, proxy/node-options.ts),
- * BENCH_REFERENCE_NODE_FLAGS (node flags for node-http-proxy; default none, as it is usually run).
+ * BENCH_REFERENCE_NODE_FLAGS (node flags for node-http-proxy; default none, as it is usually run),
+ * BENCH_BACKEND=node (the Node backend even when nginx is installed). Node option / env levers: sweep.ts.
  *
  * Besides latency from when each request was due, the table has the service time (from when it was sent),
  * the proxy's CPU time per request at the fixed rate (robust to other jobs on the machine, unlike latency),
  * and RSS both in a fresh process at the fixed rate and after the max-throughput runs.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
-import type { LatencyStats } from './stats.js';
 import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
+import {
+  LOAD_CORE,
+  PROXY_CORE,
+  buildBundles,
+  cpuPressure,
+  endChildren,
+  findDaemon,
+  fixedRate,
+  fmt,
+  freePort,
+  hasTaskset,
+  nginxTempPaths,
+  pinned,
+  rssMb,
+  startBackend,
+  throughput,
+  waitForPort,
+  wrk,
+} from './harness.js';
+import type { FixedRateResult, Memory, Target } from './harness.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5);
@@ -38,224 +55,19 @@ const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ACCESS_LOG_SAMPLE = process.env.BENCH_ACCESS_LOG_SAMPLE ?? '0.01';
 const flags = (text: string) => text.split(' ').filter((f) => f !== '');
-/** meshdev runs with the flags the sidecars ship with; node-http-proxy with Node's defaults. */
+/** meshdev runs with the flags and env the sidecars ship with; node-http-proxy with Node's defaults. */
 const NODE_FLAGS = flags(process.env.BENCH_NODE_FLAGS ?? SIDECAR_NODE_OPTIONS);
 const REFERENCE_NODE_FLAGS = flags(process.env.BENCH_REFERENCE_NODE_FLAGS ?? '');
-const PROXY_CORE = '0';
-const LOAD_CORE = os.cpus().length > 1 ? '1' : '0';
 
-const children: ChildProcess[] = [];
-const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
-
-function pinned(core: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const child = hasTaskset
-    ? spawn('taskset', ['-c', core, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
-    : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-  children.push(child);
-  return child;
-}
-
-function which(bin: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess, what: string): Promise<void> {
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${stderr}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what} did not listen on ${port}: ${stderr}`);
-}
-
-function run(core: string, cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = pinned(core, cmd, args);
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err}`)),
-    );
-  });
-}
-
-/** CPU time (user + system) a process and its direct children (nginx workers) have used so far, in ms. */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const own = (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-  const kids = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).split(' ').filter(Boolean);
-  let total = own;
-  for (const k of kids) total += await cpuMs(Number(k));
-  return total;
-}
-
-/** Linux CPU pressure (share of the last 60 s some runnable task waited for a CPU), or undefined. */
-async function cpuPressure(): Promise<string | undefined> {
-  const text = await readFile('/proc/pressure/cpu', 'utf8').catch(() => '');
-  return /some avg10=[\d.]+ avg60=([\d.]+)/.exec(text)?.[1];
-}
-
-async function rssMb(pid: number): Promise<number> {
-  return (await memoryMb(pid)).rss;
-}
-
-/**
- * RSS, and its private part (RssAnon): the rest is file-backed, mostly the node binary's own pages,
- * which every Node process on the machine shares (22 of them in the demo mesh).
- */
-async function memoryMb(pid: number): Promise<{ rss: number; anon: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-  const anon = /RssAnon:\s+(\d+) kB/.exec(status);
-  return { rss: rss === null ? NaN : Number(rss[1]) / 1024, anon: anon === null ? NaN : Number(anon[1]) / 1024 };
-}
-
-/** Median of the samples of the second half of a run (past warm-up: JIT compilation, first connections). */
-function steady(samples: readonly number[]): number {
-  const late = samples.slice(Math.floor(samples.length / 2)).sort((a, b) => a - b);
-  return late.length === 0 ? NaN : late[Math.floor(late.length / 2)]!;
-}
-
-interface Target {
-  name: string;
-  port: number;
-  pid?: number;
-}
-
-const autocannon = path.resolve('node_modules/autocannon/autocannon.js');
-
-const wrk = which('wrk');
-
-/** Closed-loop max throughput: wrk when installed (C, leaves more of the load core to the backend), else autocannon. */
-async function throughput(t: Target): Promise<{ rps: number; errors: number }> {
-  const url = `http://127.0.0.1:${t.port}/`;
-  if (wrk !== undefined) {
-    await run(LOAD_CORE, wrk, ['-t1', `-c${CONNECTIONS}`, '-d2s', url]); // warm-up
-    const out = await run(LOAD_CORE, wrk, ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url]);
-    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-    const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-    const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-    const errors = non2xx + (sock === null ? 0 : sock.slice(1).reduce((a, b) => a + Number(b), 0));
-    return { rps, errors };
-  }
-  await run(LOAD_CORE, process.execPath, [autocannon, '-c', String(CONNECTIONS), '-d', '2', '--json', url]); // warm-up
-  const out = await run(LOAD_CORE, process.execPath, [
-    autocannon,
-    '-c',
-    String(CONNECTIONS),
-    '-d',
-    String(SECONDS),
-    '--json',
-    url,
-  ]);
-  const j = JSON.parse(out.trim().split('\n').pop()!) as {
-    requests: { average: number };
-    errors: number;
-    non2xx: number;
-  };
-  return { rps: j.requests.average, errors: j.errors + j.non2xx };
-}
-
-async function fixedRate(
-  roles: string,
-  t: Target,
-  seconds: number,
-): Promise<
-  LatencyStats & {
-    errors: number;
-    rssMb: number;
-    steadyRssMb: number;
-    steadyAnonMb: number;
-    service: LatencyStats;
-    lag: LatencyStats;
-    cpuUs: number;
-  }
-> {
-  let peak = 0;
-  const rss: number[] = [];
-  const anon: number[] = [];
-  const cpuBefore = t.pid === undefined ? NaN : await cpuMs(t.pid);
-  const sampler =
-    t.pid === undefined
-      ? undefined
-      : setInterval(
-          () =>
-            void memoryMb(t.pid!).then((m) => {
-              peak = Math.max(peak, m.rss);
-              rss.push(m.rss);
-              anon.push(m.anon);
-            }),
-          250,
-        );
-  const out = await run(LOAD_CORE, process.execPath, [
-    roles,
-    'fixed-rate',
-    `http://127.0.0.1:${t.port}/`,
-    String(RATE),
-    String(seconds),
-  ]);
-  if (sampler !== undefined) clearInterval(sampler);
-  const r = JSON.parse(out.trim()) as LatencyStats & { errors: number; service: LatencyStats; lag: LatencyStats };
-  // CPU per request of the proxy process: unlike latency, barely moved by other jobs on the machine.
-  const cpuUs = t.pid === undefined ? NaN : ((await cpuMs(t.pid)) - cpuBefore) * (1000 / r.count);
-  return { ...r, rssMb: peak, steadyRssMb: steady(rss), steadyAnonMb: steady(anon), cpuUs };
-}
-
-const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-');
-const memCell = (m: { steady: number; anon: number } | undefined) =>
-  m === undefined ? '-' : `${fmt(m.steady, 1)} (${fmt(m.anon, 1)})`;
+const memCell = (m: Memory | undefined) =>
+  m === undefined ? '-' : `${fmt(m.rss, 1)} (${fmt(m.anon, 1)}, ${fmt(m.pss, 1)})`;
 
 async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'meshdev-bench-'));
-  const roles = path.join(tmp, 'roles.mjs');
-  const meshdevMain = path.join(tmp, 'meshdev.mjs');
-  for (const [entry, outfile] of [
-    ['bench/proxy/roles.ts', roles],
-    ['bench/proxy/meshdev-main.ts', meshdevMain],
-  ] as const) {
-    await build({
-      entryPoints: [path.resolve(entry)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      // As compose/bundle-runtime.mjs builds what the sidecars run.
-      minify: true,
-      charset: 'ascii',
-      legalComments: 'none',
-      logLevel: 'warning',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
-  }
+  const { roles, meshdevMain } = await buildBundles(tmp);
 
-  const backendPort = await freePort();
-  const backend = pinned(LOAD_CORE, process.execPath, [roles, 'backend', String(backendPort)]);
-  await waitForPort(backendPort, backend, 'backend');
+  const backend = await startBackend(tmp, roles, process.env.BENCH_BACKEND);
+  const backendPort = backend.port;
 
   const targets: Target[] = [{ name: 'direct (no proxy)', port: backendPort }];
   /** Starts `node [flags] ...prefix PORT BACKEND_PORT ...suffix` on the proxy core. */
@@ -280,25 +92,26 @@ async function main(): Promise<void> {
   });
   await start('node-http-proxy', [roles, 'http-proxy'], []);
 
-  const nginx = which('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : undefined);
+  const nginx = findDaemon('nginx');
   if (nginx !== undefined) {
     const port = await freePort();
-    const conf = path.join(tmp, 'nginx.conf');
+    const dir = path.join(tmp, 'nginx-proxy');
+    await mkdir(dir, { recursive: true });
+    const conf = path.join(dir, 'nginx.conf');
     await writeFile(
       conf,
-      `worker_processes 1; pid ${tmp}/nginx.pid; error_log ${tmp}/nginx-error.log; daemon off;
+      `worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log; daemon off;
 events { worker_connections 4096; }
-http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path ${tmp}/nginx-proxy;
-  fastcgi_temp_path ${tmp}/nginx-fcgi; uwsgi_temp_path ${tmp}/nginx-uwsgi; scgi_temp_path ${tmp}/nginx-scgi;
+http { access_log off; ${nginxTempPaths(dir)}
   upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
   server { listen 127.0.0.1:${port}; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
 `,
     );
-    const child = pinned(PROXY_CORE, nginx, ['-p', tmp, '-c', conf, '-e', `${tmp}/nginx-error.log`]);
+    const child = pinned(PROXY_CORE, nginx, ['-p', dir, '-c', conf, '-e', `${dir}/error.log`]);
     await waitForPort(port, child, 'nginx');
     targets.push({ name: 'nginx', port, pid: child.pid });
   }
-  const haproxy = which('haproxy') ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : undefined);
+  const haproxy = findDaemon('haproxy');
   if (haproxy !== undefined) {
     const port = await freePort();
     const cfg = path.join(tmp, 'haproxy.cfg');
@@ -317,22 +130,23 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
   // Interleaved rounds, median per target: background load on a shared machine drifts over minutes, and
   // measuring each target in one block would bias the ratios by when it ran.
   type Tp = Awaited<ReturnType<typeof throughput>>;
-  type Lat = Awaited<ReturnType<typeof fixedRate>>;
+  type Lat = FixedRateResult;
   const tpRuns = new Map<string, Tp[]>();
   const latRuns = new Map<string, Lat[]>();
   for (let round = 1; round <= ROUNDS; round++) {
     process.stderr.write(`  round ${round}/${ROUNDS}\n`);
-    for (const t of targets) tpRuns.set(t.name, [...(tpRuns.get(t.name) ?? []), await throughput(t)]);
     for (const t of targets)
-      latRuns.set(t.name, [...(latRuns.get(t.name) ?? []), await fixedRate(roles, t, LATENCY_SECONDS)]);
+      tpRuns.set(t.name, [...(tpRuns.get(t.name) ?? []), await throughput(t, CONNECTIONS, SECONDS)]);
+    for (const t of targets)
+      latRuns.set(t.name, [...(latRuns.get(t.name) ?? []), await fixedRate(roles, t, RATE, LATENCY_SECONDS)]);
   }
   // RSS at the fixed rate in a fresh process: the rounds above follow max-throughput runs, after which V8 keeps
   // the larger heap it grew, so their RSS is the high-water mark of saturation, not of the fixed-rate load.
-  const fresh = new Map<string, { peak: number; steady: number; anon: number }>();
+  const fresh = new Map<string, Memory & { peak: number }>();
   for (const f of freshStarts) {
     const t = await f();
-    const r = await fixedRate(roles, t, Math.max(LATENCY_SECONDS, 10));
-    fresh.set(t.name, { peak: r.rssMb, steady: r.steadyRssMb, anon: r.steadyAnonMb });
+    const r = await fixedRate(roles, t, RATE, Math.max(LATENCY_SECONDS, 10));
+    fresh.set(t.name, { ...r.steady, peak: r.rssMb });
   }
   const results = new Map<string, { tp: Tp; lat: Lat }>();
   for (const t of targets) {
@@ -359,11 +173,12 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
     `Median of ${ROUNDS} interleaved rounds; load average at the end: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores; CPU pressure (some, avg60): ${(await cpuPressure()) ?? '-'}%.`,
   );
   lines.push(
-    `Throughput: ${wrk !== undefined ? 'wrk -t1' : 'autocannon'} -c ${CONNECTIONS}, ${SECONDS} s. Latency: open-loop ${RATE} rps for ${LATENCY_SECONDS} s, coordinated-omission corrected (measured from when each request was due).`,
+    `Backend: ${backend.kind === 'nginx' ? 'nginx (1 worker; same body and headers as the Node backend, plus `server: nginx`)' : 'Node (roles.ts backend)'} on core ${LOAD_CORE}, the same for every target. ` +
+      `Throughput: ${wrk !== undefined ? 'wrk -t1' : 'autocannon'} -c ${CONNECTIONS}, ${SECONDS} s. Latency: open-loop ${RATE} rps for ${LATENCY_SECONDS} s, coordinated-omission corrected (measured from when each request was due).`,
   );
   lines.push('');
   lines.push(
-    '| target | req/s | vs node-http-proxy | p50 ms @1000rps | p99 ms @1000rps | added p50 ms | added p99 ms | service p50 ms | CPU µs/req | RSS MB steady (private) | RSS MB peak fresh | RSS MB after max load | errors |',
+    '| target | req/s | vs node-http-proxy | p50 ms @1000rps | p99 ms @1000rps | added p50 ms | added p99 ms | service p50 ms | CPU µs/req | RSS MB steady (private, PSS) | RSS MB peak fresh | RSS MB after max load | errors |',
   );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const t of targets) {
@@ -378,13 +193,13 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
   lines.push(
     `Targets: throughput >= 2x node-http-proxy: ${m.tp.rps / ref >= 2 ? 'PASS' : 'FAIL'} (${fmt(m.tp.rps / ref)}x); ` +
       `added p50 <= 0.3 ms: ${m.lat.p50 - direct.p50 <= 0.3 ? 'PASS' : 'FAIL'}; added p99 <= 1 ms: ${m.lat.p99 - direct.p99 <= 1 ? 'PASS' : 'FAIL'}; ` +
-      `RSS <= 50 MB at ${RATE} rps (fresh process, steady): ${(fresh.get('meshdev')?.steady ?? Infinity) <= 50 ? 'PASS' : 'FAIL'} (${fmt(fresh.get('meshdev')?.steady ?? NaN, 1)} MB, of which ${fmt(fresh.get('meshdev')?.anon ?? NaN, 1)} MB private; peak ${fmt(fresh.get('meshdev')?.peak ?? NaN, 1)} MB; ${fmt(m.lat.rssMb, 1)} MB after the max-throughput runs)`,
+      `RSS <= 50 MB at ${RATE} rps (fresh process, steady): ${(fresh.get('meshdev')?.rss ?? Infinity) <= 50 ? 'PASS' : 'FAIL'} (${fmt(fresh.get('meshdev')?.rss ?? NaN, 1)} MB, of which ${fmt(fresh.get('meshdev')?.anon ?? NaN, 1)} MB private, PSS ${fmt(fresh.get('meshdev')?.pss ?? NaN, 1)} MB; peak ${fmt(fresh.get('meshdev')?.peak ?? NaN, 1)} MB; ${fmt(m.lat.rssMb, 1)} MB after the max-throughput runs)`,
   );
   lines.push('');
   lines.push(
     `Columns: "added" = target minus direct, from when each request was due (the generator's own timer lateness, p50 ${fmt(direct.lag.p50, 3)} ms, is in every row); ` +
       `"service" = from when it was actually sent (not corrected); CPU µs/req = the proxy process's CPU time during the ${RATE} rps run / requests; ` +
-      `"RSS steady" = median RSS over the second half of a ${Math.max(LATENCY_SECONDS, 10)} s run at ${RATE} rps in a newly started process, "private" its anonymous part (the rest is file-backed, mostly the node binary, shared by every Node process); "peak fresh" = highest RSS in that run (warm-up: JIT, first connections); "after max load" = peak during the ${RATE} rps runs that follow the wrk runs (V8 keeps the heap it grew). ` +
+      `"RSS steady" = median RSS over the second half of a ${Math.max(LATENCY_SECONDS, 10)} s run at ${RATE} rps in a newly started process, "private" its anonymous part (the rest is file-backed, mostly the node binary, shared by every Node process), PSS its proportional set size (shared pages divided among the processes mapping them: here the few Node processes of the benchmark, in a mesh every sidecar); "peak fresh" = highest RSS in that run (warm-up: JIT, first connections); "after max load" = peak during the ${RATE} rps runs that follow the wrk runs (V8 keeps the heap it grew). ` +
       `Node flags: meshdev ${NODE_FLAGS.join(' ') || '(none)'} (the sidecar's), node-http-proxy ${REFERENCE_NODE_FLAGS.join(' ') || '(none)'}.`,
   );
 
@@ -406,7 +221,7 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
           }),
         250,
       );
-      await fixedRate(roles, t, chunk);
+      await fixedRate(roles, t, RATE, chunk);
       clearInterval(sampler);
       floors.push(floor);
       peaks.push(peak);
@@ -423,11 +238,12 @@ http { access_log off; client_body_temp_path ${tmp}/nginx-body; proxy_temp_path 
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+  endChildren();
   await rm(tmp, { recursive: true, force: true });
 }
 
 try {
   await main();
 } finally {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  endChildren();
 }

@@ -4,6 +4,7 @@ import { SidecarBootstrap } from '../../proxy/schema/index.js';
 import { parseTopology } from '../mesh/load.js';
 import { resolveMesh } from '../mesh/model.js';
 import { renderProject, toYaml } from './render.js';
+import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
 
 const images = { runtime: 'meshdev/runtime:test', consul: 'c:1', prometheus: 'p:1', grafana: 'g:1' };
 const mesh = resolveMesh(
@@ -69,6 +70,14 @@ describe('renderProject', () => {
     const ingress = SidecarBootstrap.parse(JSON.parse(services.ingress!.environment!.MESHDEV_SIDECAR!));
     expect(ingress.mode).toBe('ingress');
     expect(ingress.upstreams[0]).toMatchObject({ service: 'gateway', listen: { host: '0.0.0.0', port: 8080 } });
+  });
+
+  it('runs every proxy container, and only those, with the node options the benchmark measured', () => {
+    for (const name of ['catalog-1-sidecar', 'gateway-1-sidecar', 'ingress'])
+      expect(services[name]!.environment!.NODE_OPTIONS).toBe(SIDECAR_NODE_OPTIONS);
+    expect(SIDECAR_NODE_OPTIONS.split(' ')).toEqual(['--max-semi-space-size=4', '--v8-pool-size=1']);
+    for (const name of ['catalog-1', 'gateway-1', 'loadgen'])
+      expect(services[name]!.environment?.NODE_OPTIONS).toBeUndefined();
   });
 
   it('labels every container with the mesh and leaves no anonymous volume behind', () => {
