@@ -1,4 +1,4 @@
-import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -32,12 +32,17 @@ describe('withImagesLock', () => {
     };
     const waits: string[] = [];
     const results = await Promise.all([
-      withImagesLock(() => {}, holder('a'), lock),
+      withImagesLock((l) => waits.push(l), holder('a'), lock),
       withImagesLock((l) => waits.push(l), holder('b'), lock),
     ]);
     expect(results).toEqual(['a', 'b']);
-    expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
-    expect(waits[0]).toContain(`pid ${process.pid}`);
+    // Either may win; the other runs only after it left.
+    const [first, second] = events[0] === 'a in' ? ['a', 'b'] : ['b', 'a'];
+    expect(events).toEqual([`${first} in`, `${first} out`, `${second} in`, `${second} out`]);
+    // The waiter always learns who holds the lock (the pid is in place before the lock is).
+    expect(waits).toEqual([`waiting for another meshdev (pid ${process.pid}) that is preparing images`]);
+    await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await readdir(dir)).filter((f) => f.includes('staged'))).toEqual([]);
   });
 
   it('takes over a lock left by a dead process', async () => {

@@ -1,10 +1,12 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
  * One `ensureImages` at a time per machine: two test files (or `up` and `images`) building the same
  * air-gapped images at once would each run debootstrap and the same builds. A directory is the
- * lock (mkdir is atomic); it records the owner's pid so a lock left by a killed process is taken over.
+ * lock; it holds the owner's pid so a lock left by a killed process is taken over. It is written
+ * aside and renamed into place (atomic, and refused when the lock exists), so nobody ever sees the
+ * lock without its pid.
  */
 export const IMAGES_LOCK_DIR = '/tmp/meshdev-images.lock';
 
@@ -31,15 +33,18 @@ export async function withImagesLock<T>(
   const deadline = Date.now() + timeoutMs;
   let told = false;
   for (;;) {
+    const staged = await mkdtemp(`${dir}.staged-`);
     try {
-      await mkdir(dir);
-      await writeFile(join(dir, 'pid'), String(process.pid));
+      await writeFile(join(staged, 'pid'), String(process.pid));
+      await rename(staged, dir);
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      await rm(staged, { recursive: true, force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
       const raw = await readFile(join(dir, 'pid'), 'utf8').catch(() => undefined);
       const pid = raw === undefined || !/^\d+$/.test(raw.trim()) ? undefined : Number(raw);
-      // A lock without a pid file may be in the instant between mkdir and writeFile: give it a moment.
+      // A lock without a pid file (made by an older meshdev, between its mkdir and writeFile): give it a moment.
       if (
         lockIsStale(pid, pid !== undefined && alive(pid)) &&
         (pid !== undefined || Date.now() - (deadline - timeoutMs) > 2_000)
