@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { request } from 'undici';
+import { plainRequest } from '../../../proxy/http/plain-client.js';
 import { LABELS } from '../../compose/labels.js';
 import type { ResolvedMesh } from '../../mesh/model.js';
 import { serviceHealth } from '../../runtime/consul.js';
@@ -41,12 +41,9 @@ export interface DataLayerOptions {
 const HTTP_TIMEOUT_MS = 1500;
 
 async function getJson(url: string): Promise<unknown> {
-  const res = await request(url, { headersTimeout: HTTP_TIMEOUT_MS, bodyTimeout: HTTP_TIMEOUT_MS });
-  if (res.statusCode !== 200) {
-    await res.body.dump();
-    throw new Error(`${url} answered ${res.statusCode}`);
-  }
-  return res.body.json();
+  const res = await plainRequest(url, { timeoutMs: HTTP_TIMEOUT_MS });
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+  return res.json();
 }
 
 /**
