@@ -5,11 +5,11 @@
 // 600 modules from node_modules (Ink, React, dockerode, undici, zod, execa). The same code bundled
 // and minified costs ~40 MB less RSS (measured: Ink + @inkjs/ui alone 93 -> 66 MB) and starts
 // faster. Split into chunks so a command still loads only what it uses (cli/program.ts imports
-// each command's module lazily). ASCII output: one non-ASCII character makes V8 hold a whole
-// chunk's source as a two-byte string.
+// each command's module lazily). Options shared with the runtime bundle: compose/node-bundle.mjs.
 import { build } from 'esbuild';
 import { chmod, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { NODE_BUNDLE, splitInto } from '../compose/node-bundle.mjs';
 
 const emptyModule = fileURLToPath(new URL('./bundle-empty.mjs', import.meta.url));
 
@@ -17,7 +17,8 @@ const emptyModule = fileURLToPath(new URL('./bundle-empty.mjs', import.meta.url)
  * Modules dockerode loads whenever it is imported, though only rare paths call them: the ssh://
  * transport (ssh2 and its WebAssembly crypto) and the BuildKit session (@grpc/grpc-js and
  * protobufjs, ~18 MB). Each is replaced by a stand-in that loads the real module from
- * node_modules on first call, unbundled (both read files beside themselves through __dirname).
+ * node_modules on first call: external, so unbundled (both read files beside themselves through
+ * __dirname), through the banner's `require`.
  */
 const LOADED_ON_FIRST_USE = [
   { importer: /docker-modem[\\/]lib[\\/]modem\.js$/, specifier: './ssh', real: 'docker-modem/lib/ssh.js' },
@@ -31,10 +32,6 @@ const loadOnFirstUse = {
       b.onResolve({ filter }, (args) =>
         importer.test(args.importer) ? { path: real, namespace: 'first-use' } : undefined,
       );
-      b.onResolve({ filter: new RegExp(`^${real.replace(/[./]/g, (c) => `\\${c}`)}$`) }, () => ({
-        path: real,
-        external: true,
-      }));
     }
     b.onLoad({ filter: /.*/, namespace: 'first-use' }, (args) => ({
       contents: `module.exports = function loadedOnFirstUse(...args) { return require(${JSON.stringify(args.path)})(...args); };`,
@@ -45,21 +42,11 @@ const loadOnFirstUse = {
 
 await rm('dist/bin', { recursive: true, force: true });
 await build({
+  ...NODE_BUNDLE,
+  ...splitInto('dist/bin'),
   entryPoints: { meshdev: 'cli/main.ts' },
-  outdir: 'dist/bin',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
-  splitting: true,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  sourcemap: 'linked',
-  minify: true,
-  charset: 'ascii',
-  legalComments: 'none',
-  logLevel: 'warning',
   plugins: [loadOnFirstUse],
+  external: LOADED_ON_FIRST_USE.map((m) => m.real),
   // A command-line tool runs React's production build; the development one (prop checks, timing
   // marks on every commit) only helps someone debugging React itself.
   define: { 'process.env.NODE_ENV': '"production"' },
@@ -67,12 +54,7 @@ await build({
     // Ink imports React DevTools only when DEV=true; the package is an optional peer we do not ship.
     'react-devtools-core': emptyModule,
   },
-  // ssh2 (dockerode's ssh:// transport) tries a native crypto addon and falls back to JavaScript.
-  external: ['*.node', 'cpu-features'],
-  // CommonJS dependencies (dockerode) call require() on Node built-ins and on the modules above.
-  banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __meshdevCreateRequire } from 'node:module'; const require = __meshdevCreateRequire(import.meta.url);",
-  },
+  banner: { js: `#!/usr/bin/env node\n${NODE_BUNDLE.banner.js}` },
 });
 // The package's `bin`: executable, as npm makes it when it links a dependency's bin.
 await chmod('dist/bin/meshdev.mjs', 0o755);

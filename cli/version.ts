@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 
-/** The package root: two levels above this file both in `cli/` (tests) and `dist/cli/` (built). */
+/** The package root: the nearest meshdev package.json above this file, from `cli/` (tests), `dist/cli/` (API) or `dist/bin/chunks/` (the bundled binary). */
 export const PACKAGE_ROOT = (() => {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++) {

@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from '../../compose/node-bundle.mjs';
 import type { LatencyStats } from './stats.js';
 import { BACKEND_BODY } from './backend-response.js';
 
@@ -238,7 +239,7 @@ export async function fixedRate(roles: string, t: Target, rate: number, seconds:
   };
 }
 
-/** Bundles roles.ts and meshdev-main.ts into `dir` as compose/bundle-runtime.mjs builds what the sidecars run. */
+/** Bundles roles.ts and meshdev-main.ts into `dir` with the options of the sidecars' own bundle. */
 export async function buildBundles(dir: string): Promise<{ roles: string; meshdevMain: string }> {
   const roles = path.join(dir, 'roles.mjs');
   const meshdevMain = path.join(dir, 'meshdev.mjs');
@@ -246,19 +247,7 @@ export async function buildBundles(dir: string): Promise<{ roles: string; meshde
     ['bench/proxy/roles.ts', roles],
     ['bench/proxy/meshdev-main.ts', meshdevMain],
   ] as const) {
-    await build({
-      entryPoints: [path.resolve(entry)],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      minify: true,
-      charset: 'ascii',
-      legalComments: 'none',
-      logLevel: 'warning',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    });
+    await build({ ...NODE_BUNDLE, entryPoints: [path.resolve(entry)], outfile });
   }
   return { roles, meshdevMain };
 }
