@@ -2,7 +2,6 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { Dispatcher } from 'undici';
 import type { Clock, Rng } from './policy/types.js';
 import { systemClock, systemRng } from './policy/types.js';
 import { ProxyMetrics, UpstreamStats } from './metrics.js';
@@ -11,6 +10,7 @@ import { Upstream } from './upstream.js';
 import type { EndpointAddress } from './upstream.js';
 import type { OutlierEvent } from './policy/outlier-detector.js';
 import { HttpForwarder } from './http/forwarder.js';
+import { UpstreamClient } from './http/upstream-client.js';
 import { createTcpForwarder } from './tcp-forwarder.js';
 import { faultingHttpHandler, faultingTcpHandler } from './faults/index.js';
 import type { FaultEngine } from './faults/index.js';
@@ -54,22 +54,11 @@ export class MeshProxy {
   readonly listeners: BoundListener[] = [];
   readonly clock: Clock;
   readonly rng: Rng;
-  /** Keep-alive pool for every upstream: sockets are reused, never one per request. */
-  readonly agent = new http.Agent({
-    keepAlive: true,
-    maxSockets: Infinity,
-    maxFreeSockets: 1024,
-    scheduling: 'lifo',
-    timeout: 4000,
-  });
   /**
-   * undici pools for bodyless requests (loaded on first listen; `MESHDEV_UPSTREAM_CLIENT=node` keeps
-   * every request on node:http, ~20 MB less RSS, lower throughput). Timeouts are the forwarder's (per
-   * try, overall); idle sockets close after 4 s, before Node servers' default 5 s keep-alive timeout
-   * can race a reuse.
+   * Keep-alive connections to every upstream endpoint: reused, never one per request. Timeouts are
+   * the forwarder's (per try, overall); the client's own are for connecting and idling.
    */
-  dispatcher: Dispatcher | undefined;
-  private readonly upstreamClient: 'undici' | 'node';
+  readonly client = new UpstreamClient();
   snapshot: ConfigSnapshot = EMPTY_SNAPSHOT;
   configSource = 'built-in defaults';
   lastRejection: ConfigRejection | undefined;
@@ -82,13 +71,11 @@ export class MeshProxy {
       clock?: Clock;
       rng?: Rng;
       exposeEndpoint?: boolean;
-      upstreamClient?: 'undici' | 'node';
       /** Fault injection on every listener (absent: no fault check at all). */
       faults?: FaultEngine;
     } = {},
   ) {
     this.faults = opts.faults;
-    this.upstreamClient = opts.upstreamClient ?? (process.env.MESHDEV_UPSTREAM_CLIENT === 'node' ? 'node' : 'undici');
     this.metrics = new ProxyMetrics(registry);
     this.clock = opts.clock ?? systemClock;
     this.rng = opts.rng ?? systemRng;
@@ -185,20 +172,6 @@ export class MeshProxy {
 
   async listen(spec: ListenerSpec): Promise<BoundListener> {
     const up = this.upstream(spec.upstream, spec.fixedConfig);
-    if (this.dispatcher === undefined && this.upstreamClient === 'undici' && spec.protocol === 'http') {
-      const undici = await import('undici');
-      // Bundled into its own chunk (compose/bundle-runtime.mjs), a CommonJS package's namespace
-      // carries only `default`; under tsx/vitest it has the named exports too.
-      const { Agent } = 'Agent' in undici ? undici : (undici as { default: typeof undici }).default;
-      this.dispatcher = new Agent({
-        keepAliveTimeout: 4000,
-        keepAliveMaxTimeout: 4000,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        pipelining: 1,
-        connect: { timeout: 5000 },
-      });
-    }
     let server: http.Server | net.Server;
     if (spec.protocol === 'tcp') {
       const tcp = createTcpForwarder(up, this.log);
@@ -212,8 +185,7 @@ export class MeshProxy {
         upstream: up,
         direction: spec.direction,
         stats: this.metrics.routes.seriesFor(spec.direction, spec.upstream),
-        agent: this.agent,
-        dispatcher: this.dispatcher,
+        client: this.client,
         log: this.log,
         clock: this.clock,
         rng: this.rng,
@@ -269,8 +241,7 @@ export class MeshProxy {
       ),
     );
     for (const up of this.upstreams.values()) up.close();
-    this.agent.destroy();
-    await this.dispatcher?.destroy().catch(() => undefined);
+    this.client.close();
   }
 
   /** `/endpoints` of the admin API. */

@@ -22,8 +22,6 @@ export interface StandaloneOptions {
   policy?: PolicyDocument;
   accessLogSampleRate?: number;
   exposeEndpoint?: boolean;
-  /** HTTP client towards the upstreams (default: undici for bodyless requests; env MESHDEV_UPSTREAM_CLIENT). */
-  upstreamClient?: 'undici' | 'node';
   registry?: Registry;
 }
 
@@ -45,7 +43,6 @@ export async function startStandalone(o: StandaloneOptions, log: Logger): Promis
   });
   const proxy = new MeshProxy(registry, log, {
     exposeEndpoint: o.exposeEndpoint ?? false,
-    ...(o.upstreamClient === undefined ? {} : { upstreamClient: o.upstreamClient }),
     faults,
   });
   const doc: PolicyDocument = {

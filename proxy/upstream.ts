@@ -30,7 +30,7 @@ export class Endpoint implements EndpointView {
   port: number;
   weight: number;
   version: string;
-  /** `http://host:port`, for the undici dispatcher. */
+  /** `http://host:port`: the key of its connection pool. */
   origin: string;
   /** Requests in flight to this endpoint (read by least-request and peak-EWMA). */
   active = 0;

@@ -86,10 +86,6 @@ async function main(): Promise<void> {
     freshStarts.push(() => spawnNode(name, prefix, suffix, env));
   };
   await start('meshdev', [meshdevMain], [ACCESS_LOG_SAMPLE]);
-  await start('meshdev (node:http client)', [meshdevMain], [ACCESS_LOG_SAMPLE], {
-    ...process.env,
-    MESHDEV_UPSTREAM_CLIENT: 'node',
-  });
   await start('node-http-proxy', [roles, 'http-proxy'], []);
 
   const nginx = findDaemon('nginx');

@@ -1,8 +1,6 @@
 import http from 'node:http';
-import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
-import type { Dispatcher } from 'undici';
 import type { Clock, Rng } from '../policy/types.js';
 import type { Endpoint, SubsetPolicy, Upstream } from '../upstream.js';
 import { decideRetry, isIdempotentMethod } from '../policy/retry.js';
@@ -13,6 +11,8 @@ import type { Direction, RouteStats } from '../metrics.js';
 import type { Logger } from '../log.js';
 import { forwardableHeaders, upgradeHeaders, writeLocalAnswer } from './headers.js';
 import { continueTrace } from './trace.js';
+import { BodyFraming } from './upstream-client.js';
+import type { UpstreamClient, UpstreamHandler, UpstreamRequest } from './upstream-client.js';
 
 /**
  * The HTTP data path of one listener: every request is forwarded to an endpoint of one upstream,
@@ -25,10 +25,8 @@ export interface ForwarderOptions {
   upstream: Upstream;
   direction: Direction;
   stats: RouteStats;
-  /** Keep-alive pool for requests with a body, Expect or Upgrade (node:http). */
-  agent: http.Agent;
-  /** Keep-alive pools for bodyless requests (undici: a faster client for the common case); absent: node:http only. */
-  dispatcher: Dispatcher | undefined;
+  /** Keep-alive connections to the upstream's endpoints (Upgrade requests open their own). */
+  client: UpstreamClient;
   log: Logger;
   clock: Clock;
   rng: Rng;
@@ -75,7 +73,7 @@ export class HttpForwarder {
   };
 }
 
-class Exchange {
+class Exchange implements UpstreamHandler {
   private readonly startedAt: number;
   private phase = Phase.Waiting;
   private attempts = 0;
@@ -86,6 +84,7 @@ class Exchange {
   private traceId = '';
   private headers!: string[];
   private readonly hasBody: boolean;
+  private readonly framing: BodyFraming;
   private readonly expectContinue: boolean;
   private bodyStarted = false;
   /** What the client sent of the body so far, kept for a retry (see REPLAY_BODY_LIMIT); else undefined. */
@@ -98,8 +97,8 @@ class Exchange {
   private overallTimer: NodeJS.Timeout | undefined;
   private tryTimer: NodeJS.Timeout | undefined;
   private backoffTimer: NodeJS.Timeout | undefined;
-  private ureq: ClientRequest | undefined;
-  private utry: UndiciTry | undefined;
+  /** The current try's request (absent between tries). */
+  private utry: UpstreamRequest | undefined;
   private endpoint: Endpoint | undefined;
   private tryStartedAt = 0;
   private tryActive = false;
@@ -117,6 +116,12 @@ class Exchange {
     const h = req.headers;
     this.hasBody =
       h['content-length'] !== undefined ? h['content-length'] !== '0' : h['transfer-encoding'] !== undefined;
+    // Node's parser has validated the framing (no content-length together with transfer-encoding).
+    this.framing = !this.hasBody
+      ? BodyFraming.None
+      : h['content-length'] !== undefined
+        ? BodyFraming.Length
+        : BodyFraming.Chunked;
     this.expectContinue = h.expect !== undefined && h.expect.toLowerCase() === '100-continue';
     if (this.hasBody && isIdempotentMethod(req.method ?? 'GET')) {
       const length = h['content-length'] === undefined ? 0 : Number(h['content-length']);
@@ -197,47 +202,33 @@ class Exchange {
     this.sent = false;
     this.phase = Phase.Trying;
     this.tryStartedAt = this.o.clock.now();
-    if (!this.hasBody && !this.expectContinue && this.o.dispatcher !== undefined) {
-      this.dispatchUndici(ep, this.o.dispatcher);
-      if (perTry) this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
-      return;
-    }
-    const ureq = http.request({
-      agent: this.o.agent,
-      host: ep.host,
-      port: ep.port,
-      method: this.req.method,
-      path: this.req.url,
-      headers: this.headers,
-      setHost: false,
-    });
-    this.ureq = ureq;
-    ureq.on('response', this.onResponse);
-    ureq.on('error', this.onTryError);
-    ureq.on('socket', this.onSocket);
-    if (this.expectContinue) ureq.on('continue', this.onContinue);
-    if (perTry) this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
-    if (!this.hasBody) ureq.end();
-  }
-
-  /** Bodyless requests (most of them) go through undici's dispatcher. */
-  private dispatchUndici(ep: Endpoint, dispatcher: Dispatcher): void {
-    const t = new UndiciTry(this);
-    this.utry = t;
-    dispatcher.dispatch(
-      {
-        origin: ep.origin,
-        method: this.req.method as Dispatcher.HttpMethod,
-        path: this.req.url ?? '/',
-        headers: this.headers,
-        body: null,
-      },
-      t,
+    const t = this.o.client.request(
+      ep,
+      this.req.method ?? 'GET',
+      this.req.url ?? '/',
+      this.headers,
+      this.framing,
+      this,
     );
+    this.utry = t;
+    if (perTry) this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
+    if (t.connected) this.onUpstreamConnect();
   }
 
-  onUndiciConnect(): void {
-    if (this.phase === Phase.Trying) this.sent = true;
+  /** From here on, bytes of this request may reach the upstream. */
+  onUpstreamConnect(): void {
+    if (this.phase !== Phase.Trying) return;
+    this.sent = true;
+    if (this.hasBody && !this.expectContinue) this.startBody();
+  }
+
+  onUpstreamContinue(): void {
+    if (this.phase !== Phase.Trying) return;
+    if (!this.continued) {
+      this.continued = true;
+      this.res.writeContinue();
+    }
+    this.startBody();
   }
 
   /**
@@ -266,96 +257,84 @@ class Exchange {
     return -1;
   }
 
-  /** Returns false to pause the upstream body (never here: headers carry no data). */
-  onUndiciHeaders(t: UndiciTry, status: number, raw: Buffer[], statusMessage: string | undefined): void {
-    const strings: string[] = new Array(raw.length);
-    for (let i = 0; i < raw.length; i++) strings[i] = raw[i]!.toString('latin1');
+  onUpstreamHeaders(status: number, raw: string[], statusMessage: string): void {
     const ep = this.endpoint!;
     const delay = this.judgeResponse(ep, status);
     if (delay >= 0) {
-      t.abandon();
+      this.utry?.abort();
       this.endTry();
       this.retry(`status ${status} from ${ep.id}`, delay);
       return;
     }
-    const headers = forwardableHeaders(strings);
+    const headers = forwardableHeaders(raw);
     if (this.o.exposeEndpoint) headers.push('x-meshdev-endpoint', ep.id);
     try {
       this.res.writeHead(status, statusMessage, headers);
     } catch (err) {
-      t.abandon();
+      // An upstream header Node's server refuses to send (llhttp accepts a little more).
+      this.utry?.abort();
       this.endTry();
       this.phase = Phase.Trying;
       this.respondLocal(502, `bad-upstream-response: ${(err as Error).message}`);
     }
   }
 
-  onUndiciData(t: UndiciTry, chunk: Buffer): boolean {
+  onUpstreamData(chunk: Buffer): boolean {
     if (this.res.write(chunk)) return true;
-    this.res.once('drain', t.resumeUpstream);
+    this.res.once('drain', this.resumeUpstream);
     return false;
   }
 
-  onUndiciComplete(): void {
+  private resumeUpstream = (): void => {
+    this.utry?.resume();
+  };
+
+  onUpstreamComplete(): void {
+    this.utry = undefined;
     this.endTry();
     this.res.end();
   }
 
-  onUndiciError(err: Error & { code?: string }): void {
+  onUpstreamError(err: Error & { code?: string }): void {
+    this.utry = undefined;
     if (this.phase === Phase.Streaming) this.onUpstreamAborted();
     else this.onTryError(err);
   }
 
-  private onSocket = (socket: Socket): void => {
-    if (socket.connecting) socket.once('connect', this.onConnected);
-    else this.onConnected();
-  };
-
-  /** From here on, bytes of this request may reach the upstream. */
-  private onConnected = (): void => {
-    if (this.phase !== Phase.Trying) return;
-    this.sent = true;
-    if (this.hasBody && !this.expectContinue) this.startBody();
-  };
-
-  private onContinue = (): void => {
-    if (this.phase !== Phase.Trying) return;
-    if (!this.continued) {
-      this.continued = true;
-      this.res.writeContinue();
-    }
-    this.startBody();
-  };
-
   /** Streams the body to this try's request: the copy first when it is a retry, then the rest. */
   private startBody(): void {
-    const ureq = this.ureq;
-    if (ureq === undefined || ureq.writableEnded) return;
+    const t = this.utry;
+    if (t === undefined || t.ended) return;
     if (!this.bodyStarted) {
       this.bodyStarted = true;
-      if (this.bodyCopy !== undefined) this.req.on('data', this.onBodyChunk);
-    } else {
-      // A retry: only reached when the copy is complete so far (retryDelay checks it).
-      for (const chunk of this.bodyCopy!) ureq.write(chunk);
-      if (this.req.readableEnded) {
-        ureq.end();
-        return;
-      }
+      this.req.on('data', this.onBodyChunk);
+      this.req.on('end', this.onBodyEnd);
+      return;
     }
-    this.req.pipe(ureq);
+    // A retry: only reached when the copy is complete so far (retryDelay checks it).
+    for (const chunk of this.bodyCopy!) t.write(chunk);
+    if (this.req.readableEnded) t.end();
+    else this.req.resume();
   }
 
   private onBodyChunk = (chunk: Buffer): void => {
     const copy = this.bodyCopy;
-    if (copy === undefined) return;
-    this.bodyCopyBytes += chunk.length;
-    if (this.bodyCopyBytes > REPLAY_BODY_LIMIT) {
-      this.bodyCopy = undefined;
-      this.req.off('data', this.onBodyChunk);
-    } else {
-      copy.push(chunk);
+    if (copy !== undefined) {
+      this.bodyCopyBytes += chunk.length;
+      if (this.bodyCopyBytes > REPLAY_BODY_LIMIT) this.bodyCopy = undefined;
+      else copy.push(chunk);
     }
+    const t = this.utry;
+    if (t !== undefined && !t.write(chunk)) this.req.pause();
   };
+
+  private onBodyEnd = (): void => {
+    this.utry?.end();
+  };
+
+  onUpstreamDrain(): void {
+    if (this.phase === Phase.Trying || this.phase === Phase.Streaming) this.req.resume();
+  }
 
   private endTry(): void {
     if (this.tryTimer !== undefined) {
@@ -372,45 +351,11 @@ class Exchange {
     }
   }
 
-  private onResponse = (ures: IncomingMessage): void => {
-    if (this.phase !== Phase.Trying) {
-      ures.resume();
-      return;
-    }
-    const ep = this.endpoint!;
-    const status = ures.statusCode ?? 502;
-    const delay = this.judgeResponse(ep, status);
-    if (delay >= 0) {
-      ures.resume();
-      this.endTry();
-      this.retry(`status ${status} from ${ep.id}`, delay);
-      return;
-    }
-    const headers = forwardableHeaders(ures.rawHeaders);
-    if (this.o.exposeEndpoint) headers.push('x-meshdev-endpoint', ep.id);
-    try {
-      this.res.writeHead(status, ures.statusMessage, headers);
-    } catch (err) {
-      // Invalid header from upstream (should not happen with Node's parser), fail this request only.
-      ures.resume();
-      this.endTry();
-      this.respondLocal(502, `bad-upstream-response: ${(err as Error).message}`);
-      return;
-    }
-    ures.on('end', this.onUpstreamEnd);
-    ures.on('aborted', this.onUpstreamAborted);
-    ures.on('error', this.onUpstreamAborted);
-    ures.pipe(this.res);
-  };
-
-  private onUpstreamEnd = (): void => {
-    this.endTry();
-  };
-
   /** The upstream reset mid-response: the client connection is aborted (it cannot be told otherwise). */
   private onUpstreamAborted = (): void => {
     if (this.phase !== Phase.Streaming) return;
-    this.utry?.abandon();
+    this.utry?.abort();
+    this.utry = undefined;
     this.endTry();
     this.o.upstream.stats.resets.inc();
     this.reason = 'upstream-reset: connection reset during the response body';
@@ -451,12 +396,9 @@ class Exchange {
 
   private onTryTimeout = (): void => {
     this.tryTimer = undefined;
-    if (this.utry !== undefined) {
-      this.utry.abandon();
-      this.onTryError(new TimeoutError('per-try timeout'));
-      return;
-    }
-    this.ureq?.destroy(new TimeoutError('per-try timeout'));
+    this.utry?.abort();
+    this.utry = undefined;
+    this.onTryError(new TimeoutError('per-try timeout'));
   };
 
   private onOverallTimeout = (): void => {
@@ -501,14 +443,9 @@ class Exchange {
     this.isRetry = true;
     this.reason = why;
     this.phase = Phase.Waiting;
-    if (this.ureq !== undefined) {
-      // Stop feeding the abandoned try; the body waits (paused) for the next one.
-      this.req.unpipe(this.ureq);
-      if (this.bodyStarted) this.req.pause();
-      this.ureq.destroy();
-    }
-    this.ureq = undefined;
-    this.utry?.abandon();
+    // The body waits (paused) for the next try.
+    if (this.bodyStarted) this.req.pause();
+    this.utry?.abort();
     this.utry = undefined;
     if (delay <= 0) this.tryOnceAsRetry();
     else this.backoffTimer = setTimeout(this.tryOnceAsRetry, delay);
@@ -523,9 +460,7 @@ class Exchange {
   private respondLocal(status: number, reason: string): void {
     this.reason = reason;
     if (this.phase === Phase.Done) return;
-    this.ureq?.destroy();
-    this.ureq = undefined;
-    this.utry?.abandon();
+    this.utry?.abort();
     this.utry = undefined;
     this.status = status;
     const res = this.res;
@@ -548,8 +483,8 @@ class Exchange {
       // The client went away: abort the upstream request too.
       this.reason = 'client-disconnected';
       if (this.phase !== Phase.Streaming) this.status = 0;
-      this.ureq?.destroy();
-      this.utry?.abandon();
+      this.utry?.abort();
+      this.utry = undefined;
       this.endTry();
       this.o.upstream.cancelPending(this.onSlot);
     }
@@ -595,52 +530,6 @@ class Exchange {
       duration_ms: Math.round(durationMs * 1000) / 1000,
       upstream_ms: this.upstreamMs < 0 ? null : Math.round(this.upstreamMs * 1000) / 1000,
     });
-  }
-}
-
-/**
- * undici handler for one try (legacy handler shape: raw header buffers, no conversion to objects).
- * Once abandoned (retry, timeout, client gone), it aborts the upstream request and ignores callbacks.
- */
-class UndiciTry implements Dispatcher.DispatchHandler {
-  private abortFn: ((err?: Error) => void) | undefined;
-  private resumeFn: (() => void) | undefined;
-  private abandoned = false;
-  constructor(private readonly x: Exchange) {}
-
-  abandon(): void {
-    if (this.abandoned) return;
-    this.abandoned = true;
-    this.abortFn?.(new Error('request abandoned by the proxy'));
-  }
-
-  resumeUpstream = (): void => {
-    this.resumeFn?.();
-  };
-
-  onConnect(abort: (err?: Error) => void): void {
-    if (this.abandoned) return abort(new Error('request abandoned by the proxy'));
-    this.abortFn = abort;
-    this.x.onUndiciConnect();
-  }
-
-  onHeaders(status: number, raw: Buffer[], resume: () => void, statusMessage?: string): boolean {
-    if (this.abandoned) return true;
-    this.resumeFn = resume;
-    this.x.onUndiciHeaders(this, status, raw, statusMessage);
-    return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    return this.abandoned ? true : this.x.onUndiciData(this, chunk);
-  }
-
-  onComplete(): void {
-    if (!this.abandoned) this.x.onUndiciComplete();
-  }
-
-  onError(err: Error): void {
-    if (!this.abandoned) this.x.onUndiciError(err);
   }
 }
 

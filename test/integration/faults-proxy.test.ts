@@ -91,15 +91,14 @@ beforeAll(async () => {
   outboundUrl = `http://127.0.0.1:${await listen(http.createServer(faultingHttpHandler(engine, outbound, pipeTo(backend.port))))}`;
 
   // The sidecar's own forwarder behind the wrapper: what `MeshProxy.listen` will do once wired.
-  mesh = new MeshProxy(new Registry(), silentLogger, { upstreamClient: 'node' });
+  mesh = new MeshProxy(new Registry(), silentLogger);
   const up = mesh.upstream('catalog', INBOUND_CONFIG);
   mesh.setEndpoints('catalog', [{ id: 'app', host: '127.0.0.1', port: backend.port, weight: 1, version: 'v1' }]);
   const fwd = new HttpForwarder({
     upstream: up,
     direction: 'inbound',
     stats: mesh.metrics.routes.seriesFor('inbound', 'catalog'),
-    agent: mesh.agent,
-    dispatcher: undefined,
+    client: mesh.client,
     log: silentLogger,
     clock: mesh.clock,
     rng: mesh.rng,

@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import net from 'node:net';
 import { createHash } from 'node:crypto';
@@ -36,7 +36,6 @@ async function proxyTo(
       admin: { host: '127.0.0.1', port: 0 },
       accessLogSampleRate: 0,
       exposeEndpoint: true,
-      upstreamClient: client,
       ...extra,
     },
     silentLogger,
@@ -63,14 +62,7 @@ async function metric(p: RunningStandalone, name: string): Promise<number> {
   return sum;
 }
 
-// Bodyless requests go through undici by default; every behaviour must hold with node:http too.
-let client: 'undici' | 'node' = 'undici';
-
-describe.each(['undici', 'node'] as const)('upstream client %s', (upstreamClient) => {
-  beforeAll(() => {
-    client = upstreamClient;
-  });
-
+describe('HTTP data path', () => {
   describe('resilience', () => {
     it('ejects an instance that fails every request within 1 s at 20 rps, clients see no error, then re-admits it', async () => {
       const good1 = counting('good1');
