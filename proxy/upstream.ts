@@ -48,6 +48,11 @@ function originOf(a: { host: string; port: number }): string {
   return `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
 }
 
+/** A request waiting for a circuit-breaker slot (an object, so that waiting allocates no callback). */
+export interface SlotWaiter {
+  onSlot(): void;
+}
+
 export interface UpstreamEvents {
   outlier(upstream: string, event: OutlierEvent): void;
 }
@@ -98,7 +103,7 @@ export class Upstream {
   readonly outliers: OutlierDetector;
   readonly breaker: CircuitBreaker;
   readonly retryBudget: ConcurrentRetryBudget;
-  private pending: (() => void)[] = [];
+  private pending: SlotWaiter[] = [];
   private readonly ticker: NodeJS.Timeout;
 
   constructor(
@@ -212,19 +217,19 @@ export class Upstream {
 
   // ---- circuit breaking: a slot now, a place in line, or false (503) --------------------------
 
-  acquire(onSlot: () => void): 'ok' | 'queued' | 'max-pending' {
+  acquire(waiter: SlotWaiter): 'ok' | 'queued' | 'max-pending' {
     if (this.breaker.tryAcquire() === 'ok') {
-      onSlot();
+      waiter.onSlot();
       return 'ok';
     }
     if (this.breaker.tryEnqueue() !== 'ok') return 'max-pending';
-    this.pending.push(onSlot);
+    this.pending.push(waiter);
     return 'queued';
   }
 
   /** Removes a queued request that gave up (client went away). */
-  cancelPending(onSlot: () => void): void {
-    const i = this.pending.indexOf(onSlot);
+  cancelPending(waiter: SlotWaiter): void {
+    const i = this.pending.indexOf(waiter);
     if (i >= 0) {
       this.pending.splice(i, 1);
       this.breaker.dequeue();
@@ -239,7 +244,7 @@ export class Upstream {
   private drainPending(): void {
     while (this.pending.length > 0 && this.breaker.tryAcquire() === 'ok') {
       this.breaker.dequeue();
-      this.pending.shift()!();
+      this.pending.shift()!.onSlot();
     }
   }
 

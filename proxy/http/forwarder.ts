@@ -61,6 +61,22 @@ class TimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
 }
 
+/** The exchange a response belongs to, for the shared listeners below (no closures per request). */
+const EXCHANGE = Symbol('meshdev.exchange');
+type ExchangeResponse = ServerResponse & { [EXCHANGE]: Exchange };
+function onResponseClose(this: ServerResponse): void {
+  (this as ExchangeResponse)[EXCHANGE].onClientClose();
+}
+function onResponseFinish(this: ServerResponse): void {
+  (this as ExchangeResponse)[EXCHANGE].finish();
+}
+function onResponseDrain(this: ServerResponse): void {
+  (this as ExchangeResponse)[EXCHANGE].resumeUpstream();
+}
+const onOverallTimeout = (x: Exchange) => x.onOverallTimeout();
+const onTryTimeout = (x: Exchange) => x.onTryTimeout();
+const onBackoffEnd = (x: Exchange) => x.tryOnceAsRetry();
+
 export class HttpForwarder {
   constructor(readonly opts: ForwarderOptions) {}
 
@@ -147,11 +163,12 @@ class Exchange implements UpstreamHandler {
         ? undefined
         : selectVersion(routes, { path: this.req.url ?? '/', headers: this.req.headers }, this.o.rng);
     this.policy = up.policyFor(this.version);
-    this.res.on('close', this.onClientClose);
-    this.res.on('finish', this.onFinish);
-    this.overallTimer = setTimeout(this.onOverallTimeout, this.policy.retry.timeoutMs);
+    (this.res as ExchangeResponse)[EXCHANGE] = this;
+    this.res.on('close', onResponseClose);
+    this.res.on('finish', onResponseFinish);
+    this.overallTimer = setTimeout(onOverallTimeout, this.policy.retry.timeoutMs, this);
     up.retryBudget.requestStarted();
-    if (up.acquire(this.onSlot) === 'max-pending') {
+    if (up.acquire(this) === 'max-pending') {
       up.stats.circuitRejections.inc();
       const cb = this.policy.resilience.circuitBreaker;
       this.respondLocal(
@@ -161,14 +178,14 @@ class Exchange implements UpstreamHandler {
     }
   }
 
-  private onSlot = (): void => {
+  onSlot(): void {
     this.holdsSlot = true;
     if (this.phase === Phase.Done) {
       this.releaseSlot();
       return;
     }
     this.tryOnce();
-  };
+  }
 
   private releaseSlot(): void {
     if (this.holdsSlot) {
@@ -211,7 +228,7 @@ class Exchange implements UpstreamHandler {
       this,
     );
     this.utry = t;
-    if (perTry) this.tryTimer = setTimeout(this.onTryTimeout, this.policy.retry.perTryTimeoutMs);
+    if (perTry) this.tryTimer = setTimeout(onTryTimeout, this.policy.retry.perTryTimeoutMs, this);
     if (t.connected) this.onUpstreamConnect();
   }
 
@@ -281,13 +298,13 @@ class Exchange implements UpstreamHandler {
 
   onUpstreamData(chunk: Buffer): boolean {
     if (this.res.write(chunk)) return true;
-    this.res.once('drain', this.resumeUpstream);
+    this.res.once('drain', onResponseDrain);
     return false;
   }
 
-  private resumeUpstream = (): void => {
+  resumeUpstream(): void {
     this.utry?.resume();
-  };
+  }
 
   onUpstreamComplete(): void {
     this.utry = undefined;
@@ -307,8 +324,9 @@ class Exchange implements UpstreamHandler {
     if (t === undefined || t.ended) return;
     if (!this.bodyStarted) {
       this.bodyStarted = true;
-      this.req.on('data', this.onBodyChunk);
-      this.req.on('end', this.onBodyEnd);
+      // Only requests with a body get here: their closures are the exception, not the rule.
+      this.req.on('data', (chunk: Buffer) => this.onBodyChunk(chunk));
+      this.req.on('end', () => this.utry?.end());
       return;
     }
     // A retry: only reached when the copy is complete so far (retryDelay checks it).
@@ -317,7 +335,7 @@ class Exchange implements UpstreamHandler {
     else this.req.resume();
   }
 
-  private onBodyChunk = (chunk: Buffer): void => {
+  private onBodyChunk(chunk: Buffer): void {
     const copy = this.bodyCopy;
     if (copy !== undefined) {
       this.bodyCopyBytes += chunk.length;
@@ -326,11 +344,7 @@ class Exchange implements UpstreamHandler {
     }
     const t = this.utry;
     if (t !== undefined && !t.write(chunk)) this.req.pause();
-  };
-
-  private onBodyEnd = (): void => {
-    this.utry?.end();
-  };
+  }
 
   onUpstreamDrain(): void {
     if (this.phase === Phase.Trying || this.phase === Phase.Streaming) this.req.resume();
@@ -352,7 +366,7 @@ class Exchange implements UpstreamHandler {
   }
 
   /** The upstream reset mid-response: the client connection is aborted (it cannot be told otherwise). */
-  private onUpstreamAborted = (): void => {
+  private onUpstreamAborted(): void {
     if (this.phase !== Phase.Streaming) return;
     this.utry?.abort();
     this.utry = undefined;
@@ -361,9 +375,9 @@ class Exchange implements UpstreamHandler {
     this.reason = 'upstream-reset: connection reset during the response body';
     this.finish();
     this.res.destroy();
-  };
+  }
 
-  private onTryError = (err: Error & { code?: string }): void => {
+  private onTryError(err: Error & { code?: string }): void {
     if (this.phase === Phase.Streaming) {
       this.onUpstreamAborted();
       return;
@@ -392,16 +406,16 @@ class Exchange implements UpstreamHandler {
       );
     else if (!this.sent) this.respondLocal(503, `upstream-connect-error: ${ep.id} (${ep.host}:${ep.port}): ${what}`);
     else this.respondLocal(502, `upstream-reset: ${ep.id}: ${what}`);
-  };
+  }
 
-  private onTryTimeout = (): void => {
+  onTryTimeout(): void {
     this.tryTimer = undefined;
     this.utry?.abort();
     this.utry = undefined;
     this.onTryError(new TimeoutError('per-try timeout'));
-  };
+  }
 
-  private onOverallTimeout = (): void => {
+  onOverallTimeout(): void {
     this.overallTimer = undefined;
     if (this.phase === Phase.Streaming || this.phase === Phase.Done) return;
     const ep = this.endpoint;
@@ -413,7 +427,7 @@ class Exchange implements UpstreamHandler {
       504,
       `upstream-timeout: no response within ${this.policy.retry.timeoutMs} ms (${this.attempts} tries)`,
     );
-  };
+  }
 
   /**
    * Backoff before the next try, or -1 for no retry. A request whose body already started flowing
@@ -448,14 +462,14 @@ class Exchange implements UpstreamHandler {
     this.utry?.abort();
     this.utry = undefined;
     if (delay <= 0) this.tryOnceAsRetry();
-    else this.backoffTimer = setTimeout(this.tryOnceAsRetry, delay);
+    else this.backoffTimer = setTimeout(onBackoffEnd, delay, this);
   }
 
-  private tryOnceAsRetry = (): void => {
+  tryOnceAsRetry(): void {
     this.backoffTimer = undefined;
     if (this.phase !== Phase.Waiting) return;
     this.tryOnce();
-  };
+  }
 
   private respondLocal(status: number, reason: string): void {
     this.reason = reason;
@@ -473,11 +487,7 @@ class Exchange implements UpstreamHandler {
     writeLocalAnswer(res, status, reason);
   }
 
-  private onFinish = (): void => {
-    this.finish();
-  };
-
-  private onClientClose = (): void => {
+  onClientClose(): void {
     if (this.phase === Phase.Done) return;
     if (!this.res.writableFinished) {
       // The client went away: abort the upstream request too.
@@ -486,12 +496,12 @@ class Exchange implements UpstreamHandler {
       this.utry?.abort();
       this.utry = undefined;
       this.endTry();
-      this.o.upstream.cancelPending(this.onSlot);
+      this.o.upstream.cancelPending(this);
     }
     this.finish();
-  };
+  }
 
-  private finish(): void {
+  finish(): void {
     if (this.phase === Phase.Done) return;
     this.phase = Phase.Done;
     if (this.overallTimer !== undefined) clearTimeout(this.overallTimer);
