@@ -1,8 +1,8 @@
 /**
  * Memory levers for the sidecar: each variant (node flags and env on top of, or instead of, the shipped
  * ones) in a newly started meshdev process, first at the fixed rate (steady RSS, private, PSS, threads,
- * latency, CPU per request), then at max throughput (wrk). Variants run in interleaved rounds, in a
- * rotated order per round; medians are reported.
+ * latency, CPU per request), then at max throughput (wrk; RSS right after it). Variants run in interleaved
+ * rounds, in a rotated order per round; medians are reported.
  *
  *   flock /tmp/meshdev-heavy.lock npx vite-node bench/proxy/sweep.ts
  *
@@ -24,6 +24,7 @@ import {
   fmt,
   freePort,
   median,
+  memoryMb,
   pinned,
   startBackend,
   throughput,
@@ -62,13 +63,23 @@ const VARIANTS: Variant[] = [
   { name: '--max-old-space-size=48', flags: [...shipped, '--max-old-space-size=48'] },
   { name: '--max-semi-space-size=1', flags: withFlag('--max-semi-space-size=1') },
   { name: '--max-semi-space-size=2', flags: withFlag('--max-semi-space-size=2') },
+  { name: '--max-semi-space-size=4', flags: withFlag('--max-semi-space-size=4') },
   { name: '--lite-mode', flags: [...shipped, '--lite-mode'] },
   { name: '--max-lazy', flags: [...shipped, '--max-lazy'] },
   { name: '--no-opt', flags: [...shipped, '--no-opt'] },
+  // Refused in NODE_OPTIONS: would ship only as flags on the sidecar's command line.
+  { name: '--single-threaded-gc', flags: [...shipped, '--single-threaded-gc'] },
+  // Interpreter only (no optimising compiler, no WebAssembly): accepted in NODE_OPTIONS.
+  { name: '--jitless', flags: [...shipped, '--jitless'] },
   // Combinations of the levers above that measured lower on their own.
   {
     name: '--v8-pool-size=1 --max-semi-space-size=2',
     flags: [...withFlag('--max-semi-space-size=2'), '--v8-pool-size=1'],
+    combination: true,
+  },
+  {
+    name: '--max-semi-space-size=1 --single-threaded-gc',
+    flags: [...withFlag('--max-semi-space-size=1'), '--single-threaded-gc'],
     combination: true,
   },
   {
@@ -90,6 +101,8 @@ interface Sample {
   serviceP50: number;
   cpuUs: number;
   rps: number;
+  /** RSS right after the max-throughput run (what a burst leaves behind). */
+  rssAfterMax: number;
   errors: number;
 }
 
@@ -117,7 +130,9 @@ async function measure(roles: string, meshdevMain: string, backendPort: number, 
     if (child.exitCode !== null || child.signalCode !== null) return died();
     const tp = await throughput(target, CONNECTIONS, TP_SECONDS);
     if (child.exitCode !== null || child.signalCode !== null) return died();
+    const after = await memoryMb(child.pid!);
     return {
+      rssAfterMax: after.rss,
       ...lat.steady,
       peak: lat.rssMb,
       p50: lat.p50,
@@ -164,20 +179,20 @@ async function main(): Promise<void> {
     `Sweep (${new Date().toISOString()}, node ${process.version}, ${ROUNDS} rounds, medians; backend ${backend.kind} on core ${LOAD_CORE}, meshdev on core ${PROXY_CORE}; CPU pressure avg60 at the end ${(await cpuPressure()) ?? '-'}%)`,
     `Each variant in a new process: ${RATE} rps for ${SECONDS} s (memory = median of the second half's samples), then wrk -t1 -c${CONNECTIONS} ${TP_SECONDS} s.`,
     '',
-    '| variant | RSS MB steady (min-max) | private MB | PSS MB | threads | RSS MB peak | req/s | CPU µs/req | p50 ms | p99 ms | service p50 ms | errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| variant | RSS MB steady (min-max) | private MB | PSS MB | threads | RSS MB peak | req/s | RSS MB after max | CPU µs/req | p50 ms | p99 ms | service p50 ms | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const v of variants) {
     const failure = failures.get(v.name);
     if (failure !== undefined) {
-      lines.push(`| ${v.name} | ${failure.replaceAll('|', '/')} | | | | | | | | | | |`);
+      lines.push(`| ${v.name} | ${failure.replaceAll('|', '/')} | | | | | | | | | | | |`);
       continue;
     }
     const ss = samples.get(v.name)!;
     const m = (k: keyof Sample) => median(ss.map((s) => s[k]));
     const rss = ss.map((s) => s.rss);
     lines.push(
-      `| ${v.name} | ${fmt(m('rss'), 1)} (${fmt(Math.min(...rss), 1)}-${fmt(Math.max(...rss), 1)}) | ${fmt(m('anon'), 1)} | ${fmt(m('pss'), 1)} | ${fmt(m('threads'), 0)} | ${fmt(m('peak'), 1)} | ${Math.round(m('rps'))} | ${fmt(m('cpuUs'), 0)} | ${fmt(m('p50'), 3)} | ${fmt(m('p99'), 3)} | ${fmt(m('serviceP50'), 3)} | ${ss.reduce((n, s) => n + s.errors, 0)} |`,
+      `| ${v.name} | ${fmt(m('rss'), 1)} (${fmt(Math.min(...rss), 1)}-${fmt(Math.max(...rss), 1)}) | ${fmt(m('anon'), 1)} | ${fmt(m('pss'), 1)} | ${fmt(m('threads'), 0)} | ${fmt(m('peak'), 1)} | ${Math.round(m('rps'))} | ${fmt(m('rssAfterMax'), 1)} | ${fmt(m('cpuUs'), 0)} | ${fmt(m('p50'), 3)} | ${fmt(m('p99'), 3)} | ${fmt(m('serviceP50'), 3)} | ${ss.reduce((n, s) => n + s.errors, 0)} |`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { FaultId } from '../../proxy/schema/faults.js';
 import { ServiceName, VersionLabel } from '../../proxy/schema/topology.js';
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Topology } from '../../proxy/schema/index.js';
 
 /** JSON Schema of `mesh.yaml`, for editor completion (yaml-language-server, VS Code). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Topology } from '../../proxy/schema/index.js';
 import { UsageError } from '../errors.js';
 import type { ResolvedInstance, ResolvedMesh } from './model.js';

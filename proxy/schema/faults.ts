@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { KV_ROOT } from './config.js';
 import { ServiceName, VersionLabel } from './topology.js';
 

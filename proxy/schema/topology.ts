@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The topology file (`mesh.yaml`): what a developer writes to describe a mesh.
