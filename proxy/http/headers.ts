@@ -18,38 +18,43 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
-function connectionTokens(raw: readonly string[]): Set<string> | undefined {
-  let tokens: Set<string> | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 10 && name.toLowerCase() === 'connection') {
-      for (const t of raw[i + 1]!.split(',')) {
-        const v = t.trim().toLowerCase();
-        if (v !== '' && v !== 'close' && v !== 'keep-alive') (tokens ??= new Set()).add(v);
-      }
-    }
+/** Adds the header names a `Connection` value lists (beyond close / keep-alive) to `tokens`. */
+function addConnectionTokens(value: string, tokens: Set<string> | undefined): Set<string> | undefined {
+  const v = value.toLowerCase();
+  if (v === 'keep-alive' || v === 'close') return tokens; // nearly every message: nothing named
+  for (const t of v.split(',')) {
+    const name = t.trim();
+    if (name !== '' && name !== 'close' && name !== 'keep-alive') (tokens ??= new Set()).add(name);
   }
   return tokens;
 }
 
 /**
  * Copies `raw` (Node's rawHeaders: name, value, name, value...) without hop-by-hop headers and
- * without names in `drop` (lower-case), appending `extra` pairs.
+ * without names in `drop` (lower-case), appending `extra` pairs. One pass (this runs twice per
+ * request); headers a `Connection` header names, which are rare, are removed after it.
  */
 export function forwardableHeaders(
   raw: readonly string[],
   drop?: ReadonlySet<string>,
   extra?: readonly string[],
 ): string[] {
-  const named = connectionTokens(raw);
-  const out: string[] = [];
+  let named: Set<string> | undefined;
+  let out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || (named !== undefined && named.has(lower)) || (drop !== undefined && drop.has(lower))) {
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') named = addConnectionTokens(raw[i + 1]!, named);
       continue;
     }
+    if (drop !== undefined && drop.has(lower)) continue;
     out.push(name, raw[i + 1]!);
+  }
+  if (named !== undefined) {
+    const kept: string[] = [];
+    for (let i = 0; i < out.length; i += 2) if (!named.has(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+    out = kept;
   }
   if (extra !== undefined) for (const v of extra) out.push(v);
   return out;

@@ -428,8 +428,21 @@ export function keepAliveLimitMs(raw: readonly string[], defaultMs: number): num
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (name.length !== 10 || name.toLowerCase() !== 'keep-alive') continue;
-    const m = /(?:^|[,\s])timeout\s*=\s*(\d+)/i.exec(raw[i + 1]!);
-    if (m !== null) return Math.min(defaultMs, Math.max(0, Number(m[1]) * 1000 - 1000));
+    return keepAliveValueLimitMs(raw[i + 1]!, defaultMs);
   }
   return defaultMs;
+}
+
+// An upstream sends the same value on every response: parse it once.
+let lastValue = '';
+let lastDefaultMs = -1;
+let lastLimitMs = 0;
+function keepAliveValueLimitMs(value: string, defaultMs: number): number {
+  if (value !== lastValue || defaultMs !== lastDefaultMs) {
+    const m = /(?:^|[,\s])timeout\s*=\s*(\d+)/i.exec(value);
+    lastLimitMs = m === null ? defaultMs : Math.min(defaultMs, Math.max(0, Number(m[1]) * 1000 - 1000));
+    lastValue = value;
+    lastDefaultMs = defaultMs;
+  }
+  return lastLimitMs;
 }
