@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { plainRequest } from '../../proxy/http/plain-client.js';
+import { request } from 'undici';
 import type { ResolvedMesh } from '../mesh/model.js';
 import { buildFault, buildPartition } from '../faults/build.js';
 import { describeContainerResult, runContainerAction } from '../faults/containers.js';
@@ -112,7 +112,7 @@ export function prometheusClientMetrics(prometheusUrl: string, settleMs = 6000):
     const url = `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}&time=${(atMs / 1000).toFixed(3)}`;
     let res;
     try {
-      res = await plainRequest(url, { timeoutMs: 5000 });
+      res = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });
     } catch (err) {
       throw new MeshdevError(
         'EPROMETHEUS',
@@ -122,13 +122,13 @@ export function prometheusClientMetrics(prometheusUrl: string, settleMs = 6000):
         },
       );
     }
-    const body = (await res.json()) as {
+    const body = (await res.body.json()) as {
       status: string;
       data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
       error?: string;
     };
     if (body.status !== 'success')
-      throw new MeshdevError('EPROMETHEUS', `Prometheus query failed: ${body.error ?? res.status}`);
+      throw new MeshdevError('EPROMETHEUS', `Prometheus query failed: ${body.error ?? res.statusCode}`);
     return body.data!.result;
   };
   return {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { plainRequest } from '../../proxy/http/plain-client.js';
+import { request } from 'undici';
 import type Docker from 'dockerode';
 import type { MeshImages } from '../compose/render.js';
 import { renderProject, toYaml } from '../compose/render.js';
@@ -276,8 +276,12 @@ export class StartedMesh implements AsyncDisposable {
       {
         name: 'prometheus',
         check: async () => {
-          const res = await plainRequest(`${this.endpoints.prometheus}/-/ready`, { timeoutMs: 2000 });
-          return { ready: res.status === 200, detail: `HTTP ${res.status}` };
+          const res = await request(`${this.endpoints.prometheus}/-/ready`, {
+            headersTimeout: 2000,
+            bodyTimeout: 2000,
+          });
+          await res.body.dump();
+          return { ready: res.statusCode === 200, detail: `HTTP ${res.statusCode}` };
         },
       },
     ];

@@ -1,4 +1,4 @@
-import { plainRequest } from '../../proxy/http/plain-client.js';
+import { request } from 'undici';
 
 /** What the CLI reads from Consul's HTTP API (health of instances; the proxy has its own watcher). */
 export interface ConsulInstanceHealth {
@@ -17,9 +17,12 @@ interface HealthEntry {
 }
 
 async function getJson<T>(url: string, timeoutMs = 2000): Promise<T> {
-  const res = await plainRequest(url, { timeoutMs });
-  if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
-  return (await res.json()) as T;
+  const res = await request(url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  if (res.statusCode !== 200) {
+    await res.body.dump();
+    throw new Error(`${url} answered ${res.statusCode}`);
+  }
+  return (await res.body.json()) as T;
 }
 
 function worst(checks: HealthEntry['Checks']): ConsulInstanceHealth['status'] {
@@ -50,5 +53,6 @@ export async function consulLeader(consulUrl: string): Promise<string> {
  */
 export async function deregisterInstance(consulUrl: string, id: string): Promise<void> {
   const url = `${consulUrl}/v1/agent/service/deregister/${encodeURIComponent(id)}`;
-  await plainRequest(url, { method: 'PUT', timeoutMs: 2000 });
+  const res = await request(url, { method: 'PUT', headersTimeout: 2000, bodyTimeout: 2000 });
+  await res.body.dump();
 }

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { plainRequest } from '../../proxy/http/plain-client.js';
+import { request } from 'undici';
 import { MeshdevError } from '../errors.js';
 import { containerAddress } from './address.js';
 import { listProjectContainers } from './docker.js';
@@ -26,12 +26,13 @@ export async function loadgenRequest(
     });
   }
   const host = await containerAddress(docker, lg.id);
-  const res = await plainRequest(`http://${host}:${LOADGEN_CONTROL_PORT}${path}`, {
+  const res = await request(`http://${host}:${LOADGEN_CONTROL_PORT}${path}`, {
     method,
-    timeoutMs: 4000,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headersTimeout: 2000,
+    bodyTimeout: 2000,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
   });
-  const text = await res.text();
-  if (res.status !== 200) throw new MeshdevError('ELOADGEN', `load generator answered ${res.status}: ${text}`);
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new MeshdevError('ELOADGEN', `load generator answered ${res.statusCode}: ${text}`);
   return text === '' ? undefined : (JSON.parse(text) as unknown);
 }

@@ -1,14 +1,73 @@
 import http from 'node:http';
-import { plainRequest } from '../http/plain-client.js';
-import type { PlainResponse } from '../http/plain-client.js';
 
 /**
  * The few Consul agent HTTP API calls the sidecar and the CLI make. Every call takes an AbortSignal so
- * shutdown never waits for a blocking query to time out. Over proxy/http/plain-client.ts (node:http):
- * `fetch` would load a second HTTP client (Node's internal undici, ~20 MB RSS) into the sidecar.
+ * shutdown never waits for a blocking query to time out. node:http rather than `fetch`: fetch loads a
+ * second HTTP client (Node's internal undici, ~20 MB RSS) into a sidecar that must stay small.
  */
 
+/** The subset of a fetch Response this client uses, over node:http (Consul's answers are small). */
+interface MiniResponse {
+  ok: boolean;
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  body: { cancel(): Promise<void> } | null;
+}
+
 const consulAgent = new http.Agent({ keepAlive: true, maxSockets: 16, timeout: 60_000 });
+
+function httpCall(
+  method: string,
+  url: string,
+  body: string | undefined,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+): Promise<MiniResponse> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const req = http.request(url, {
+      method,
+      agent: consulAgent,
+      headers:
+        body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    req.on('error', (err) => {
+      done();
+      reject(err);
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', (err) => {
+        done();
+        reject(err);
+      });
+      res.on('end', () => {
+        done();
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = res.statusCode ?? 0;
+        resolve({
+          ok: status >= 200 && status < 300,
+          status,
+          headers: { get: (name) => (res.headers[name.toLowerCase()] as string | undefined) ?? null },
+          text: async () => text,
+          json: async () => JSON.parse(text) as unknown,
+          body: { cancel: async () => undefined },
+        });
+      });
+    });
+    req.end(body);
+  });
+}
 
 export class ConsulError extends Error {
   readonly status: number | undefined;
@@ -63,13 +122,13 @@ export class ConsulClient {
 
   private async call(method: string, path: string, init: { body?: string; signal?: AbortSignal; timeoutMs?: number }) {
     try {
-      return await plainRequest(`${this.baseUrl}${path}`, {
+      return await httpCall(
         method,
-        body: init.body,
-        signal: init.signal,
-        timeoutMs: Math.ceil(init.timeoutMs ?? 5000),
-        agent: consulAgent,
-      });
+        `${this.baseUrl}${path}`,
+        init.body,
+        init.signal,
+        Math.ceil(init.timeoutMs ?? 5000),
+      );
     } catch (err) {
       if (init.signal?.aborted) throw err;
       throw new ConsulError(`Consul at ${this.baseUrl} did not answer ${method} ${path}: ${describe(err)}`, undefined, {
@@ -78,7 +137,7 @@ export class ConsulClient {
     }
   }
 
-  private async expectOk(res: PlainResponse, what: string): Promise<void> {
+  private async expectOk(res: MiniResponse, what: string): Promise<void> {
     if (res.ok) return;
     const text = await res.text().catch(() => '');
     throw new ConsulError(`Consul ${what}: HTTP ${res.status} ${text.trim()}`.trim(), res.status);
@@ -87,16 +146,19 @@ export class ConsulClient {
   async registerService(reg: ServiceRegistration, signal?: AbortSignal): Promise<void> {
     const res = await this.call('PUT', '/v1/agent/service/register', { body: JSON.stringify(reg), signal });
     await this.expectOk(res, `register ${reg.ID}`);
+    await res.body?.cancel();
   }
 
   async deregisterService(id: string, signal?: AbortSignal): Promise<void> {
     const res = await this.call('PUT', `/v1/agent/service/deregister/${encodeURIComponent(id)}`, { signal });
     await this.expectOk(res, `deregister ${id}`);
+    await res.body?.cancel();
   }
 
   /** Is `id` registered with this agent? */
   async hasService(id: string, signal?: AbortSignal): Promise<boolean> {
     const res = await this.call('GET', `/v1/agent/service/${encodeURIComponent(id)}`, { signal });
+    await res.body?.cancel();
     return res.ok;
   }
 
@@ -129,6 +191,7 @@ export class ConsulClient {
       timeoutMs: Math.ceil((waitSeconds + waitSeconds / 16 + 5) * 1000),
     });
     if (res.status === 404) {
+      await res.body?.cancel();
       return { index: indexOf(res), value: [] };
     }
     await this.expectOk(res, `read ${prefix}`);
@@ -146,6 +209,7 @@ export class ConsulClient {
   async kvGet(key: string, signal?: AbortSignal): Promise<string | undefined> {
     const res = await this.call('GET', `/v1/kv/${encodePath(key)}?raw=true`, { signal });
     if (res.status === 404) {
+      await res.body?.cancel();
       return undefined;
     }
     await this.expectOk(res, `read ${key}`);
@@ -155,11 +219,13 @@ export class ConsulClient {
   async kvPut(key: string, value: string, signal?: AbortSignal): Promise<void> {
     const res = await this.call('PUT', `/v1/kv/${encodePath(key)}`, { body: value, signal });
     await this.expectOk(res, `write ${key}`);
+    await res.body?.cancel();
   }
 
   async kvDelete(key: string, signal?: AbortSignal): Promise<void> {
     const res = await this.call('DELETE', `/v1/kv/${encodePath(key)}`, { signal });
     await this.expectOk(res, `delete ${key}`);
+    await res.body?.cancel();
   }
 }
 
@@ -167,7 +233,7 @@ function encodePath(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');
 }
 
-function indexOf(res: PlainResponse): number {
+function indexOf(res: MiniResponse): number {
   const n = Number(res.headers.get('x-consul-index'));
   return Number.isFinite(n) && n > 0 ? n : 1;
 }

@@ -40,12 +40,6 @@ export interface DataLayerOptions {
 
 const HTTP_TIMEOUT_MS = 1500;
 
-/**
- * undici here, unlike the rest of the CLI (proxy/http/plain-client.ts): the dashboard asks every
- * sidecar and Prometheus once a second, and at that rate node:http's garbage cost more than
- * undici's memory. bench:ui, 2026-11-25: UI CPU 4.87 / 5.36% (two runs) with node:http against
- * 4.65% with undici (target <= 5%); peak RSS 104 against 112.5 MB (target < 120).
- */
 async function getJson(url: string): Promise<unknown> {
   const res = await request(url, { headersTimeout: HTTP_TIMEOUT_MS, bodyTimeout: HTTP_TIMEOUT_MS });
   if (res.statusCode !== 200) {
