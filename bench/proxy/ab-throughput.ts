@@ -15,14 +15,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
 import {
-  PROXY_CORE,
   buildBundles,
   endChildren,
   fmt,
-  freePort,
   median,
   memoryMb,
-  pinned,
+  spawnMeshdev,
+  splitFlags,
   startBackend,
   throughput,
   waitForPort,
@@ -43,14 +42,7 @@ async function main(): Promise<void> {
   const backend = await startBackend(tmp, roles, process.env.BENCH_BACKEND);
   const targets = [];
   for (const flags of VARIANTS) {
-    const port = await freePort();
-    const child = pinned(PROXY_CORE, process.execPath, [
-      ...flags.split(' ').filter(Boolean),
-      meshdevMain,
-      String(port),
-      String(backend.port),
-      '0.01',
-    ]);
+    const { child, port } = await spawnMeshdev(meshdevMain, backend.port, splitFlags(flags));
     await waitForPort(port, child, flags);
     targets.push({ name: flags || '(no flags)', port, pid: child.pid });
   }

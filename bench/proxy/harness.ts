@@ -1,6 +1,7 @@
 /**
- * The proxy benchmark's process and measurement plumbing, shared by run.ts (the table) and sweep.ts (node
- * option / env levers): pinned child processes, the backend, wrk / fixed-rate load, and /proc readings.
+ * The proxy benchmark's process and measurement plumbing, shared by run.ts (the table), sweep.ts and
+ * ab-throughput.ts (node option / env levers) and mem-probe.ts: pinned child processes, the backend, wrk / fixed-rate
+ * load, and /proc readings.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -27,6 +28,29 @@ export function pinned(core: string, cmd: string, args: string[], env: NodeJS.Pr
     : spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   children.push(child);
   return child;
+}
+
+/** Node flags written as one string (NODE_OPTIONS style) -> argv entries. */
+export const splitFlags = (text: string): string[] => text.split(' ').filter((f) => f !== '');
+
+/**
+ * meshdev's standalone proxy (meshdev-main.ts: `PORT UPSTREAM_PORT ACCESS_LOG_SAMPLE`) with `flags`, pinned to
+ * the proxy core on a free port; the caller waits for the port (and may watch the child's stderr first).
+ */
+export async function spawnMeshdev(
+  meshdevMain: string,
+  backendPort: number,
+  flags: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = pinned(
+    PROXY_CORE,
+    process.execPath,
+    [...flags, meshdevMain, String(port), String(backendPort), '0.01'],
+    env,
+  );
+  return { child, port };
 }
 
 export function endChildren(): void {

@@ -34,6 +34,7 @@ import {
   median,
   memoryMb,
   pinned,
+  splitFlags,
   startBackend,
   waitForPort,
 } from './harness.js';
@@ -41,7 +42,7 @@ import {
 const RATE = Number(process.env.PROBE_RATE ?? 1000);
 const SECONDS = Number(process.env.PROBE_SECONDS ?? 10);
 const ROUNDS = Number(process.env.PROBE_ROUNDS ?? 1);
-const FLAGS = (process.env.PROBE_FLAGS ?? SIDECAR_NODE_OPTIONS).split(' ').filter(Boolean);
+const FLAGS = splitFlags(process.env.PROBE_FLAGS ?? SIDECAR_NODE_OPTIONS);
 const EXTRA_ENV = Object.fromEntries(
   (process.env.PROBE_ENV ?? '')
     .split(' ')

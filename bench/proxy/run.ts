@@ -39,6 +39,7 @@ import {
   nginxTempPaths,
   pinned,
   rssMb,
+  splitFlags,
   startBackend,
   throughput,
   waitForPort,
@@ -54,10 +55,9 @@ const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 /** Interleaved rounds per target (the median is reported). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ACCESS_LOG_SAMPLE = process.env.BENCH_ACCESS_LOG_SAMPLE ?? '0.01';
-const flags = (text: string) => text.split(' ').filter((f) => f !== '');
 /** meshdev runs with the flags and env the sidecars ship with; node-http-proxy with Node's defaults. */
-const NODE_FLAGS = flags(process.env.BENCH_NODE_FLAGS ?? SIDECAR_NODE_OPTIONS);
-const REFERENCE_NODE_FLAGS = flags(process.env.BENCH_REFERENCE_NODE_FLAGS ?? '');
+const NODE_FLAGS = splitFlags(process.env.BENCH_NODE_FLAGS ?? SIDECAR_NODE_OPTIONS);
+const REFERENCE_NODE_FLAGS = splitFlags(process.env.BENCH_REFERENCE_NODE_FLAGS ?? '');
 
 const memCell = (m: Memory | undefined) =>
   m === undefined ? '-' : `${fmt(m.rss, 1)} (${fmt(m.anon, 1)}, ${fmt(m.pss, 1)})`;

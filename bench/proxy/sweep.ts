@@ -22,10 +22,10 @@ import {
   endChildren,
   fixedRate,
   fmt,
-  freePort,
   median,
   memoryMb,
-  pinned,
+  spawnMeshdev,
+  splitFlags,
   startBackend,
   throughput,
   waitForPort,
@@ -45,7 +45,7 @@ interface Variant {
   combination?: boolean;
 }
 
-const shipped = SIDECAR_NODE_OPTIONS.split(' ').filter(Boolean);
+const shipped = splitFlags(SIDECAR_NODE_OPTIONS);
 /** The shipped flags with `--name=...` replaced (or added). */
 const withFlag = (flag: string) => [...shipped.filter((f) => f.split('=')[0] !== flag.split('=')[0]), flag];
 
@@ -108,16 +108,7 @@ interface Sample {
 
 /** One variant in a new process; a string (why) when the process died, e.g. a flag that disables WebAssembly. */
 async function measure(roles: string, meshdevMain: string, backendPort: number, v: Variant): Promise<Sample | string> {
-  const port = await freePort();
-  const child = pinned(
-    PROXY_CORE,
-    process.execPath,
-    [...v.flags, meshdevMain, String(port), String(backendPort), '0.01'],
-    {
-      ...process.env,
-      ...v.env,
-    },
-  );
+  const { child, port } = await spawnMeshdev(meshdevMain, backendPort, v.flags, { ...process.env, ...v.env });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -278,7 +278,6 @@ class Exchange implements UpstreamHandler {
     const ep = this.endpoint!;
     const delay = this.judgeResponse(ep, status);
     if (delay >= 0) {
-      this.utry?.abort();
       this.endTry();
       this.retry(`status ${status} from ${ep.id}`, delay);
       return;
@@ -289,7 +288,6 @@ class Exchange implements UpstreamHandler {
       this.res.writeHead(status, statusMessage, headers);
     } catch (err) {
       // An upstream header Node's server refuses to send (llhttp accepts a little more).
-      this.utry?.abort();
       this.endTry();
       this.phase = Phase.Trying;
       this.respondLocal(502, `bad-upstream-response: ${(err as Error).message}`);
@@ -350,6 +348,12 @@ class Exchange implements UpstreamHandler {
     if (this.phase === Phase.Trying || this.phase === Phase.Streaming) this.req.resume();
   }
 
+  /** Gives up the current try's upstream request (its connection is closed; no more callbacks). */
+  private dropTry(): void {
+    this.utry?.abort();
+    this.utry = undefined;
+  }
+
   private endTry(): void {
     if (this.tryTimer !== undefined) {
       clearTimeout(this.tryTimer);
@@ -368,8 +372,7 @@ class Exchange implements UpstreamHandler {
   /** The upstream reset mid-response: the client connection is aborted (it cannot be told otherwise). */
   private onUpstreamAborted(): void {
     if (this.phase !== Phase.Streaming) return;
-    this.utry?.abort();
-    this.utry = undefined;
+    this.dropTry();
     this.endTry();
     this.o.upstream.stats.resets.inc();
     this.reason = 'upstream-reset: connection reset during the response body';
@@ -410,8 +413,7 @@ class Exchange implements UpstreamHandler {
 
   onTryTimeout(): void {
     this.tryTimer = undefined;
-    this.utry?.abort();
-    this.utry = undefined;
+    this.dropTry();
     this.onTryError(new TimeoutError('per-try timeout'));
   }
 
@@ -459,8 +461,7 @@ class Exchange implements UpstreamHandler {
     this.phase = Phase.Waiting;
     // The body waits (paused) for the next try.
     if (this.bodyStarted) this.req.pause();
-    this.utry?.abort();
-    this.utry = undefined;
+    this.dropTry();
     if (delay <= 0) this.tryOnceAsRetry();
     else this.backoffTimer = setTimeout(onBackoffEnd, delay, this);
   }
@@ -474,8 +475,7 @@ class Exchange implements UpstreamHandler {
   private respondLocal(status: number, reason: string): void {
     this.reason = reason;
     if (this.phase === Phase.Done) return;
-    this.utry?.abort();
-    this.utry = undefined;
+    this.dropTry();
     this.status = status;
     const res = this.res;
     if (res.headersSent || res.destroyed) {
@@ -493,8 +493,7 @@ class Exchange implements UpstreamHandler {
       // The client went away: abort the upstream request too.
       this.reason = 'client-disconnected';
       if (this.phase !== Phase.Streaming) this.status = 0;
-      this.utry?.abort();
-      this.utry = undefined;
+      this.dropTry();
       this.endTry();
       this.o.upstream.cancelPending(this);
     }

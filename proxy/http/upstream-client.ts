@@ -165,7 +165,7 @@ export class UpstreamClient {
     }
   }
 
-  /** Idle connections per endpoint origin (admin and tests). */
+  /** Idle connections per endpoint origin (what the tests check reuse by). */
   idleCounts(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [origin, list] of this.idle) out[origin] = list.length;
@@ -381,7 +381,6 @@ class Connection {
       const ret = this.parser.finish();
       if (ret instanceof Error) this.fail(new ConnectionError(`response cut short: ${ret.message}`, 'ECONNRESET'));
     }
-    this.keepAlive = false;
     this.fail(new ConnectionError('upstream closed the connection', 'ECONNRESET'));
   };
 
