@@ -3,7 +3,7 @@ import { createBalancer } from './policy/balancer/index.js';
 import { OutlierDetector } from './policy/outlier-detector.js';
 import type { OutlierDetectorOptions, OutlierEvent, OutlierResult } from './policy/outlier-detector.js';
 import { CircuitBreaker } from './policy/circuit-breaker.js';
-import { ConcurrentRetryBudget } from './policy/retry-budget.js';
+import { RetryBudget } from './policy/retry-budget.js';
 import type { RetryPolicy } from './policy/retry.js';
 import { compileRouteTable } from './policy/routing.js';
 import type { CompiledRouteTable } from './policy/routing.js';
@@ -70,6 +70,10 @@ export function retryPolicyOf(r: ResilienceConfig): RetryPolicy {
   };
 }
 
+export function retryBudgetOptionsOf(r: ResilienceConfig): { ratio: number; minRetriesPerSecond: number } {
+  return { ratio: r.retries.budgetPercent / 100, minRetriesPerSecond: r.retries.budgetMinPerSecond };
+}
+
 export function outlierOptionsOf(r: ResilienceConfig): OutlierDetectorOptions {
   const od = r.outlierDetection;
   return {
@@ -102,7 +106,7 @@ export class Upstream {
   private perVersion = new Map<string, SubsetPolicy>();
   readonly outliers: OutlierDetector;
   readonly breaker: CircuitBreaker;
-  readonly retryBudget: ConcurrentRetryBudget;
+  readonly retryBudget: RetryBudget;
   private pending: SlotWaiter[] = [];
   private readonly ticker: NodeJS.Timeout;
 
@@ -121,10 +125,7 @@ export class Upstream {
     this.defaultPolicy = { resilience: config.resilience, retry: retryPolicyOf(config.resilience) };
     this.outliers = new OutlierDetector(clock, outlierOptionsOf(config.resilience));
     this.breaker = new CircuitBreaker(config.resilience.circuitBreaker);
-    this.retryBudget = new ConcurrentRetryBudget({
-      budgetPercent: config.resilience.retries.budgetPercent,
-      minConcurrent: config.resilience.retries.budgetMinConcurrent,
-    });
+    this.retryBudget = new RetryBudget(clock, retryBudgetOptionsOf(config.resilience));
     this.outliers.onEvent((e) => {
       if (e.type === 'ejected') this.stats.ejections.inc();
       else if (e.type === 're-admitted') this.stats.readmissions.inc();
@@ -148,10 +149,7 @@ export class Upstream {
     this.perVersion = new Map([...perVersion].map(([v, r]) => [v, { resilience: r, retry: retryPolicyOf(r) }]));
     this.outliers.configure(outlierOptionsOf(config.resilience));
     this.breaker.configure(config.resilience.circuitBreaker);
-    this.retryBudget.configure({
-      budgetPercent: config.resilience.retries.budgetPercent,
-      minConcurrent: config.resilience.retries.budgetMinConcurrent,
-    });
+    this.retryBudget.configure(retryBudgetOptionsOf(config.resilience));
     this.drainPending();
   }
 

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Clock, Rng } from '../policy/types.js';
 import type { Endpoint, SubsetPolicy, Upstream } from '../upstream.js';
 import { decideRetry, isIdempotentMethod } from '../policy/retry.js';
-import type { AttemptOutcome } from '../policy/retry.js';
+import type { AttemptOutcome, NoRetryReason } from '../policy/retry.js';
 import { outlierResultOf } from '../policy/outlier-detector.js';
 import { selectVersion } from '../policy/routing.js';
 import type { Direction, RouteStats } from '../metrics.js';
@@ -77,6 +77,19 @@ const onOverallTimeout = (x: Exchange) => x.onOverallTimeout();
 const onTryTimeout = (x: Exchange) => x.onTryTimeout();
 const onBackoffEnd = (x: Exchange) => x.tryOnceAsRetry();
 
+/**
+ * Appended to a local error's reason when a retry was possible in principle but not made: the
+ * reason header then says why the mesh gave up (a spent retry budget reads very differently from an
+ * instance that simply failed). Not-retryable outcomes need no explanation.
+ */
+const NOT_RETRIED: { readonly [R in NoRetryReason]: string } = {
+  'not-retryable': '',
+  'not-idempotent': ' (not retried: the request reached it and its method is not idempotent)',
+  'attempts-exhausted': '',
+  deadline: ' (not retried: the overall timeout would expire first)',
+  'budget-exhausted': ' (not retried: the retry budget is spent)',
+};
+
 export class HttpForwarder {
   constructor(readonly opts: ForwarderOptions) {}
 
@@ -108,8 +121,6 @@ class Exchange implements UpstreamHandler {
   private bodyCopyBytes = 0;
   private continued = false;
   private holdsSlot = false;
-  /** The current try was granted by the retry budget (give it back when the try ends). */
-  private isRetry = false;
   private overallTimer: NodeJS.Timeout | undefined;
   private tryTimer: NodeJS.Timeout | undefined;
   private backoffTimer: NodeJS.Timeout | undefined;
@@ -122,6 +133,8 @@ class Exchange implements UpstreamHandler {
   private status = 0;
   private reason: string | undefined;
   private upstreamMs = -1;
+  /** Why the last failed try was not retried, when that is not obvious from the failure itself. */
+  private notRetried = '';
 
   constructor(
     private readonly o: ForwarderOptions,
@@ -167,7 +180,7 @@ class Exchange implements UpstreamHandler {
     this.res.on('close', onResponseClose);
     this.res.on('finish', onResponseFinish);
     this.overallTimer = setTimeout(onOverallTimeout, this.policy.retry.timeoutMs, this);
-    up.retryBudget.requestStarted();
+    up.retryBudget.recordRequest(this.startedAt);
     if (up.acquire(this) === 'max-pending') {
       up.stats.circuitRejections.inc();
       const cb = this.policy.resilience.circuitBreaker;
@@ -362,10 +375,6 @@ class Exchange implements UpstreamHandler {
     if (this.tryActive) {
       this.tryActive = false;
       this.endpoint!.active--;
-      if (this.isRetry) {
-        this.isRetry = false;
-        this.o.upstream.retryBudget.retryFinished();
-      }
     }
   }
 
@@ -402,13 +411,15 @@ class Exchange implements UpstreamHandler {
       this.retry(`${what} from ${ep.id}`, delay);
       return;
     }
+    const why = this.notRetried;
     if (timeout)
       this.respondLocal(
         504,
-        `upstream-timeout: ${ep.id} did not answer within ${this.policy.retry.perTryTimeoutMs} ms`,
+        `upstream-timeout: ${ep.id} did not answer within ${this.policy.retry.perTryTimeoutMs} ms${why}`,
       );
-    else if (!this.sent) this.respondLocal(503, `upstream-connect-error: ${ep.id} (${ep.host}:${ep.port}): ${what}`);
-    else this.respondLocal(502, `upstream-reset: ${ep.id}: ${what}`);
+    else if (!this.sent)
+      this.respondLocal(503, `upstream-connect-error: ${ep.id} (${ep.host}:${ep.port}): ${what}${why}`);
+    else this.respondLocal(502, `upstream-reset: ${ep.id}: ${what}${why}`);
   }
 
   onTryTimeout(): void {
@@ -436,7 +447,10 @@ class Exchange implements UpstreamHandler {
    * can be sent again only from its copy (idempotent method, body within REPLAY_BODY_LIMIT).
    */
   private retryDelay(outcome: AttemptOutcome): number {
-    if (this.bodyStarted && this.bodyCopy === undefined) return -1;
+    if (this.bodyStarted && this.bodyCopy === undefined) {
+      this.notRetried = ' (not retried: its body was already streamed)';
+      return -1;
+    }
     const up = this.o.upstream;
     const decision = decideRetry(
       this.policy.retry,
@@ -450,13 +464,13 @@ class Exchange implements UpstreamHandler {
     );
     if (decision.retry) return decision.delayMs;
     if (decision.reason === 'budget-exhausted') up.stats.retryBudgetExhausted.inc();
+    this.notRetried = NOT_RETRIED[decision.reason];
     return -1;
   }
 
-  /** The budget granted this retry: it is held until the retry's try ends. */
+  /** The budget has granted this retry (decideRetry spent it). */
   private retry(why: string, delay: number): void {
     this.o.upstream.stats.retries.inc();
-    this.isRetry = true;
     this.reason = why;
     this.phase = Phase.Waiting;
     // The body waits (paused) for the next try.
@@ -508,11 +522,6 @@ class Exchange implements UpstreamHandler {
       clearTimeout(this.backoffTimer);
       this.backoffTimer = undefined;
     }
-    if (this.isRetry && !this.tryActive) {
-      this.isRetry = false;
-      this.o.upstream.retryBudget.retryFinished();
-    }
-    this.o.upstream.retryBudget.requestFinished();
     this.releaseSlot();
     const durationMs = this.o.clock.now() - this.startedAt;
     this.o.stats.record(this.status, durationMs / 1000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrentRetryBudget, RetryBudget } from './retry-budget.js';
+import { RetryBudget } from './retry-budget.js';
 import { FakeClock } from './testing.js';
 
 function drain(budget: { tryWithdraw(): boolean }, max = 10_000): number {
@@ -76,36 +76,46 @@ describe('RetryBudget', () => {
     expect(drain(budget)).toBe(2);
   });
 
+  it('follows a live change of ratio and floor, keeping what the window counted', () => {
+    const clock = new FakeClock(0);
+    const budget = new RetryBudget(clock, { ratio: 0, minRetriesPerSecond: 0 });
+    for (let i = 0; i < 100; i++) budget.recordRequest();
+    expect(budget.tryWithdraw()).toBe(false);
+    budget.configure({ ratio: 0.5 });
+    expect(drain(budget)).toBe(50);
+    budget.configure({ minRetriesPerSecond: 3 });
+    expect(drain(budget)).toBe(0); // this second's 3 are within the 50 already spent
+    clock.advance(1000);
+    expect(drain(budget)).toBe(3);
+    expect(() => budget.configure({ ratio: -0.1 })).toThrow(/ratio/);
+    expect(drain(budget)).toBe(0); // the rejected change left the budget as it was
+  });
+
+  it('a burst of slow failures is retried; a fast total outage gets at most the ratio plus the floor', () => {
+    // 50 rps for 10 s, then a frozen instance's 20 requests time out within one second: all retried.
+    const clock = new FakeClock(0);
+    const budget = new RetryBudget(clock);
+    for (let i = 0; i < 500; i++) {
+      budget.recordRequest();
+      clock.advance(20);
+    }
+    expect(drain(budget, 20)).toBe(20);
+    // Every request fails at once for the next 10 s: retries add at most ~20% plus 10 a second.
+    let retried = 0;
+    for (let i = 0; i < 500; i++) {
+      budget.recordRequest();
+      if (budget.tryWithdraw()) retried++;
+      clock.advance(20);
+    }
+    expect(retried).toBeLessThanOrEqual(0.2 * 500 + 10 * 10);
+    expect(retried).toBeGreaterThanOrEqual(90);
+  });
+
   it('rejects invalid options with the field name', () => {
     const clock = new FakeClock();
     expect(() => new RetryBudget(clock, { ratio: -1 })).toThrow(/ratio/);
     expect(() => new RetryBudget(clock, { windowMs: 0 })).toThrow(/windowMs/);
     expect(() => new RetryBudget(clock, { buckets: 1.5 })).toThrow(/buckets/);
     expect(() => new RetryBudget(clock, { minRetriesPerSecond: Number.NaN })).toThrow(/minRetriesPerSecond/);
-  });
-});
-
-describe('ConcurrentRetryBudget', () => {
-  it('allows the minimum concurrent retries without traffic, more with more requests in flight', () => {
-    const budget = new ConcurrentRetryBudget();
-    expect(drain(budget)).toBe(3);
-    for (let i = 0; i < 3; i++) budget.retryFinished();
-    for (let i = 0; i < 100; i++) budget.requestStarted();
-    expect(drain(budget)).toBe(20);
-    budget.retryFinished();
-    expect(budget.tryWithdraw()).toBe(true);
-    expect(budget.tryWithdraw()).toBe(false);
-    expect(budget.snapshot()).toEqual({ activeRequests: 100, activeRetries: 20 });
-  });
-
-  it('follows a live change', () => {
-    const budget = new ConcurrentRetryBudget({ budgetPercent: 0, minConcurrent: 0 });
-    expect(budget.tryWithdraw()).toBe(false);
-    budget.configure({ budgetPercent: 50, minConcurrent: 1 });
-    budget.requestStarted();
-    budget.requestStarted();
-    budget.requestStarted();
-    budget.requestStarted();
-    expect(drain(budget)).toBe(2);
   });
 });

@@ -1,13 +1,17 @@
 /**
- * Retry budgets keep retries from multiplying load when an upstream is already failing: without one,
- * 3 tries per request triple the traffic into an outage. Two models:
+ * The retry budget keeps retries from multiplying load when an upstream is already failing: without
+ * one, 3 tries per request triple the traffic into an outage. The model is linkerd2-proxy's (and
+ * Finagle's): retries may be at most `ratio` of the requests seen in a sliding window, plus a small
+ * per-second floor so a quiet upstream can still be retried.
  *
- *  - `RetryBudget` (linkerd2-proxy, Finagle): retries may be at most `ratio` of the requests seen in
- *    a sliding window, plus a small per-second floor so a quiet upstream can still be retried.
- *  - `ConcurrentRetryBudget` (Envoy's retry_budget): retries in flight may be at most a percentage
- *    of requests in flight, but never fewer than a minimum.
+ * Why not Envoy's concurrent model (retries in flight at most 20% of requests in flight, at least
+ * 3): it bounds the wrong thing. Against an upstream that fails fast every retry ends at once, so it
+ * never refuses one and a total outage still gets every retry; against a slow failure (a frozen
+ * instance whose requests all time out within a second) the retries that follow are as slow as the
+ * host, pile up beyond 3 and are refused although they add a few percent of load. Counting over a
+ * window bounds the added load itself.
  *
- * Both are plain counters with an injected clock: O(1) per call, no allocation, no timers.
+ * A plain counter with an injected clock: O(1) per call, no allocation, no timers.
  */
 import type { RetryBudgetGate } from './retry.js';
 import type { Clock } from './types.js';
@@ -37,10 +41,21 @@ export interface RetryBudgetSnapshot {
   available: number;
 }
 
+function validate(o: RetryBudgetOptions): void {
+  if (!(o.ratio >= 0)) throw new RangeError(`retry budget ratio must be >= 0, got ${o.ratio}`);
+  if (!(o.windowMs > 0)) throw new RangeError(`retry budget windowMs must be > 0, got ${o.windowMs}`);
+  if (!(o.minRetriesPerSecond >= 0)) {
+    throw new RangeError(`retry budget minRetriesPerSecond must be >= 0, got ${o.minRetriesPerSecond}`);
+  }
+  if (!Number.isInteger(o.buckets) || o.buckets < 1) {
+    throw new RangeError(`retry budget buckets must be an integer >= 1, got ${o.buckets}`);
+  }
+}
+
 export class RetryBudget implements RetryBudgetGate {
-  private readonly options: RetryBudgetOptions;
+  private options: RetryBudgetOptions;
   private readonly bucketMs: number;
-  private readonly floorPerBucket: number;
+  private floorPerBucket: number;
   private readonly requests: Float64Array;
   private readonly retries: Float64Array;
   private requestSum = 0;
@@ -53,14 +68,7 @@ export class RetryBudget implements RetryBudgetGate {
     options: Partial<RetryBudgetOptions> = {},
   ) {
     const o = { ...DEFAULT_RETRY_BUDGET, ...options };
-    if (!(o.ratio >= 0)) throw new RangeError(`retry budget ratio must be >= 0, got ${o.ratio}`);
-    if (!(o.windowMs > 0)) throw new RangeError(`retry budget windowMs must be > 0, got ${o.windowMs}`);
-    if (!(o.minRetriesPerSecond >= 0)) {
-      throw new RangeError(`retry budget minRetriesPerSecond must be >= 0, got ${o.minRetriesPerSecond}`);
-    }
-    if (!Number.isInteger(o.buckets) || o.buckets < 1) {
-      throw new RangeError(`retry budget buckets must be an integer >= 1, got ${o.buckets}`);
-    }
+    validate(o);
     this.options = o;
     this.bucketMs = o.windowMs / o.buckets;
     this.floorPerBucket = (o.minRetriesPerSecond * this.bucketMs) / 1000;
@@ -93,6 +101,14 @@ export class RetryBudget implements RetryBudgetGate {
     return this.retrySum < this.options.ratio * this.requestSum || this.retries[slot]! < this.floorPerBucket;
   }
 
+  /** Live config: a new ratio and floor apply at once; what the window has counted stays. */
+  configure(options: Partial<Pick<RetryBudgetOptions, 'ratio' | 'minRetriesPerSecond'>>): void {
+    const o = { ...this.options, ...options };
+    validate(o);
+    this.options = o;
+    this.floorPerBucket = (o.minRetriesPerSecond * this.bucketMs) / 1000;
+  }
+
   snapshot(): RetryBudgetSnapshot {
     const slot = this.advance();
     const byRatio = Math.max(0, Math.floor(this.options.ratio * this.requestSum - this.retrySum));
@@ -117,54 +133,5 @@ export class RetryBudget implements RetryBudgetGate {
     }
     // A clock that went backwards keeps counting into the current bucket.
     return this.currentBucket % n;
-  }
-}
-
-export interface ConcurrentRetryBudgetOptions {
-  /** Retries in flight allowed as a percentage of requests in flight. */
-  budgetPercent: number;
-  /** Retries in flight always allowed, whatever the percentage says. */
-  minConcurrent: number;
-}
-
-export const DEFAULT_CONCURRENT_RETRY_BUDGET: Readonly<ConcurrentRetryBudgetOptions> = Object.freeze({
-  budgetPercent: 20,
-  minConcurrent: 3,
-});
-
-/**
- * Envoy's model. The data path reports requests starting and finishing (`requestStarted` /
- * `requestFinished`) and, for every retry it was granted, `retryFinished` when that retry ends.
- */
-export class ConcurrentRetryBudget implements RetryBudgetGate {
-  private activeRequests = 0;
-  private activeRetries = 0;
-
-  constructor(private options: ConcurrentRetryBudgetOptions = DEFAULT_CONCURRENT_RETRY_BUDGET) {}
-
-  configure(options: ConcurrentRetryBudgetOptions): void {
-    this.options = options;
-  }
-
-  requestStarted(): void {
-    this.activeRequests++;
-  }
-  requestFinished(): void {
-    if (this.activeRequests > 0) this.activeRequests--;
-  }
-
-  tryWithdraw(): boolean {
-    const allowed = Math.max(this.options.minConcurrent, (this.options.budgetPercent / 100) * this.activeRequests);
-    if (this.activeRetries >= allowed) return false;
-    this.activeRetries++;
-    return true;
-  }
-
-  retryFinished(): void {
-    if (this.activeRetries > 0) this.activeRetries--;
-  }
-
-  snapshot(): { activeRequests: number; activeRetries: number } {
-    return { activeRequests: this.activeRequests, activeRetries: this.activeRetries };
   }
 }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { DEFAULT_CIRCUIT_BREAKER } from '../policy/circuit-breaker.js';
 import { DEFAULT_OUTLIER_DETECTION } from '../policy/outlier-detector.js';
 import { DEFAULT_RETRY_POLICY, backoffCapMs } from '../policy/retry.js';
+import { DEFAULT_RETRY_BUDGET } from '../policy/retry-budget.js';
 import { ServiceName, VersionLabel } from './topology.js';
 
 /**
@@ -69,10 +70,10 @@ export const RetryConfig = z.strictObject({
   /** First backoff; doubles each retry, full jitter, capped by backoffMaxMs. */
   backoffBaseMs: z.number().int().min(0).max(10_000),
   backoffMaxMs: z.number().int().min(0).max(60_000),
-  /** Retries allowed in flight as a percentage of active requests (retry budget)... */
+  /** Retry budget: retries may add at most this percentage of the requests of the last 10 s... */
   budgetPercent: z.number().min(0).max(100),
-  /** ...but never fewer than this many concurrent retries (the budget's floor). */
-  budgetMinConcurrent: z.number().int().min(0).max(1000),
+  /** ...plus this many retries in any second, whatever the traffic (the floor for a quiet upstream). */
+  budgetMinPerSecond: z.number().int().min(0).max(10_000),
 });
 
 export const OutlierDetectionConfig = z.strictObject({
@@ -176,8 +177,8 @@ export const BUILTIN_DEFAULTS: EffectiveConfig = {
       retryOnStatuses: [...DEFAULT_RETRY_POLICY.retryOnStatuses],
       backoffBaseMs: DEFAULT_RETRY_POLICY.backoffBaseMs,
       backoffMaxMs: DEFAULT_RETRY_POLICY.backoffMaxMs,
-      budgetPercent: 20,
-      budgetMinConcurrent: 3,
+      budgetPercent: DEFAULT_RETRY_BUDGET.ratio * 100,
+      budgetMinPerSecond: DEFAULT_RETRY_BUDGET.minRetriesPerSecond,
     },
     // The decision modules own these defaults; the schema only says they are on.
     outlierDetection: { enabled: true, ...DEFAULT_OUTLIER_DETECTION },

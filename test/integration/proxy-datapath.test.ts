@@ -197,6 +197,41 @@ describe('HTTP data path', () => {
       expect(posts.map((r) => r.status).sort()).toEqual([200, 200, 503, 503]);
     });
 
+    it('the retry budget bounds retries in an outage, and a local answer says the budget stopped it', async () => {
+      const failing = counting('failing', 503);
+      const a = await server(failing.handler);
+      const b = await server(failing.handler);
+      const noEjection = { enabled: false };
+      // 10% of the requests of the last 10 s and no floor: of 20 requests, exactly 2 are retried
+      // (the first, when 0 retries < 10% of 1 request, and the eleventh).
+      const p = await proxyTo([a, b], {
+        policy: {
+          resilience: {
+            outlierDetection: noEjection,
+            retries: { maxRetries: 2, budgetPercent: 10, budgetMinPerSecond: 0 },
+          },
+        },
+      });
+      for (let i = 0; i < 20; i++) expect((await request(`${p.url}/`)).status).toBe(503);
+      expect(failing.hits.n).toBe(22);
+      expect(await metric(p, 'meshdev_retries_total')).toBe(2);
+      // Refused: the first retry of the 18 others, the second retry of the 2.
+      expect(await metric(p, 'meshdev_retry_budget_exhausted_total')).toBe(20);
+
+      const dead = await server(() => undefined);
+      await dead.close();
+      const spent = await proxyTo([dead, dead], {
+        policy: {
+          resilience: { outlierDetection: noEjection, retries: { budgetPercent: 0, budgetMinPerSecond: 0 } },
+        },
+      });
+      const r = await request(`${spent.url}/`);
+      expect(r.status).toBe(503);
+      expect(r.headers['x-meshdev-reason']).toMatch(
+        /^upstream-connect-error: .* \(not retried: the retry budget is spent\)$/,
+      );
+    });
+
     it('circuit breaking: beyond max concurrent + pending, an immediate 503 with a reason header', async () => {
       const held: http.ServerResponse[] = [];
       const s = await server((_req, res) => held.push(res));
