@@ -3,7 +3,8 @@ import { createBalancer } from './policy/balancer/index.js';
 import { OutlierDetector } from './policy/outlier-detector.js';
 import type { OutlierDetectorOptions, OutlierEvent, OutlierResult } from './policy/outlier-detector.js';
 import { CircuitBreaker } from './policy/circuit-breaker.js';
-import { RetryBudget } from './policy/retry-budget.js';
+import { MeshRetryBudget } from './policy/retry-budget.js';
+import type { MeshRetryBudgetOptions } from './policy/retry-budget.js';
 import type { RetryPolicy } from './policy/retry.js';
 import { compileRouteTable } from './policy/routing.js';
 import type { CompiledRouteTable } from './policy/routing.js';
@@ -70,8 +71,9 @@ export function retryPolicyOf(r: ResilienceConfig): RetryPolicy {
   };
 }
 
-export function retryBudgetOptionsOf(r: ResilienceConfig): { ratio: number; minRetriesPerSecond: number } {
-  return { ratio: r.retries.budgetPercent / 100, minRetriesPerSecond: r.retries.budgetMinPerSecond };
+export function retryBudgetOptionsOf(r: ResilienceConfig): MeshRetryBudgetOptions {
+  const b = r.retries;
+  return { budgetPercent: b.budgetPercent, minPerSecond: b.budgetMinPerSecond, minConcurrent: b.budgetMinConcurrent };
 }
 
 export function outlierOptionsOf(r: ResilienceConfig): OutlierDetectorOptions {
@@ -106,7 +108,7 @@ export class Upstream {
   private perVersion = new Map<string, SubsetPolicy>();
   readonly outliers: OutlierDetector;
   readonly breaker: CircuitBreaker;
-  readonly retryBudget: RetryBudget;
+  readonly retryBudget: MeshRetryBudget;
   private pending: SlotWaiter[] = [];
   private readonly ticker: NodeJS.Timeout;
 
@@ -125,7 +127,7 @@ export class Upstream {
     this.defaultPolicy = { resilience: config.resilience, retry: retryPolicyOf(config.resilience) };
     this.outliers = new OutlierDetector(clock, outlierOptionsOf(config.resilience));
     this.breaker = new CircuitBreaker(config.resilience.circuitBreaker);
-    this.retryBudget = new RetryBudget(clock, retryBudgetOptionsOf(config.resilience));
+    this.retryBudget = new MeshRetryBudget(clock, retryBudgetOptionsOf(config.resilience));
     this.outliers.onEvent((e) => {
       if (e.type === 'ejected') this.stats.ejections.inc();
       else if (e.type === 're-admitted') this.stats.readmissions.inc();

@@ -133,6 +133,8 @@ class Exchange implements UpstreamHandler {
   private status = 0;
   private reason: string | undefined;
   private upstreamMs = -1;
+  /** The current try was granted by the retry budget (give it back when the try ends). */
+  private isRetry = false;
   /** Why the last failed try was not retried, when that is not obvious from the failure itself. */
   private notRetried = '';
 
@@ -180,7 +182,7 @@ class Exchange implements UpstreamHandler {
     this.res.on('close', onResponseClose);
     this.res.on('finish', onResponseFinish);
     this.overallTimer = setTimeout(onOverallTimeout, this.policy.retry.timeoutMs, this);
-    up.retryBudget.recordRequest(this.startedAt);
+    up.retryBudget.requestStarted(this.startedAt);
     if (up.acquire(this) === 'max-pending') {
       up.stats.circuitRejections.inc();
       const cb = this.policy.resilience.circuitBreaker;
@@ -375,6 +377,10 @@ class Exchange implements UpstreamHandler {
     if (this.tryActive) {
       this.tryActive = false;
       this.endpoint!.active--;
+      if (this.isRetry) {
+        this.isRetry = false;
+        this.o.upstream.retryBudget.retryFinished();
+      }
     }
   }
 
@@ -468,9 +474,10 @@ class Exchange implements UpstreamHandler {
     return -1;
   }
 
-  /** The budget has granted this retry (decideRetry spent it). */
+  /** The budget granted this retry: it counts as in flight until the retry's try ends. */
   private retry(why: string, delay: number): void {
     this.o.upstream.stats.retries.inc();
+    this.isRetry = true;
     this.reason = why;
     this.phase = Phase.Waiting;
     // The body waits (paused) for the next try.
@@ -522,6 +529,11 @@ class Exchange implements UpstreamHandler {
       clearTimeout(this.backoffTimer);
       this.backoffTimer = undefined;
     }
+    if (this.isRetry && !this.tryActive) {
+      this.isRetry = false;
+      this.o.upstream.retryBudget.retryFinished();
+    }
+    this.o.upstream.retryBudget.requestFinished();
     this.releaseSlot();
     const durationMs = this.o.clock.now() - this.startedAt;
     this.o.stats.record(this.status, durationMs / 1000);

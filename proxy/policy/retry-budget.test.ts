@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RetryBudget } from './retry-budget.js';
+import { ConcurrentRetryBudget, MeshRetryBudget, RetryBudget } from './retry-budget.js';
 import { FakeClock } from './testing.js';
 
 function drain(budget: { tryWithdraw(): boolean }, max = 10_000): number {
@@ -117,5 +117,87 @@ describe('RetryBudget', () => {
     expect(() => new RetryBudget(clock, { windowMs: 0 })).toThrow(/windowMs/);
     expect(() => new RetryBudget(clock, { buckets: 1.5 })).toThrow(/buckets/);
     expect(() => new RetryBudget(clock, { minRetriesPerSecond: Number.NaN })).toThrow(/minRetriesPerSecond/);
+  });
+});
+
+describe('ConcurrentRetryBudget', () => {
+  it('allows the minimum concurrent retries without traffic, more with more requests in flight', () => {
+    const budget = new ConcurrentRetryBudget();
+    expect(drain(budget)).toBe(3);
+    for (let i = 0; i < 3; i++) budget.retryFinished();
+    for (let i = 0; i < 100; i++) budget.requestStarted();
+    expect(drain(budget)).toBe(20);
+    budget.retryFinished();
+    expect(budget.tryWithdraw()).toBe(true);
+    expect(budget.tryWithdraw()).toBe(false);
+    expect(budget.snapshot()).toEqual({ activeRequests: 100, activeRetries: 20 });
+  });
+
+  it('follows a live change', () => {
+    const budget = new ConcurrentRetryBudget({ budgetPercent: 0, minConcurrent: 0 });
+    expect(budget.tryWithdraw()).toBe(false);
+    budget.configure({ budgetPercent: 50, minConcurrent: 1 });
+    budget.requestStarted();
+    budget.requestStarted();
+    budget.requestStarted();
+    budget.requestStarted();
+    expect(drain(budget)).toBe(2);
+  });
+});
+
+describe('MeshRetryBudget', () => {
+  const defaults = { budgetPercent: 20, minPerSecond: 10, minConcurrent: 3 };
+
+  it('retries a burst of slow timeouts that the concurrency alone would refuse', () => {
+    // 50 rps for 10 s, then a frozen instance's 20 requests time out within a second and their
+    // retries are slow (nothing ends): 20 retries in flight, far above 3.
+    const clock = new FakeClock(0);
+    const budget = new MeshRetryBudget(clock, defaults);
+    for (let i = 0; i < 500; i++) {
+      budget.requestStarted();
+      budget.requestFinished();
+      clock.advance(20);
+    }
+    for (let i = 0; i < 20; i++) budget.requestStarted();
+    expect(drain(budget, 20)).toBe(20);
+  });
+
+  it('retries fast failures that the window alone would refuse', () => {
+    // Half of the requests fail fast, sequentially: every retry ends before the next one starts.
+    const clock = new FakeClock(0);
+    const budget = new MeshRetryBudget(clock, { ...defaults, minPerSecond: 0 });
+    let granted = 0;
+    for (let i = 0; i < 1000; i++) {
+      budget.requestStarted();
+      if (i % 2 === 0 && budget.tryWithdraw()) {
+        granted++;
+        budget.retryFinished();
+      }
+      budget.requestFinished();
+      clock.advance(1);
+    }
+    expect(granted).toBe(500);
+  });
+
+  it('refuses a retry storm: retries beyond the window and piling up in flight', () => {
+    const clock = new FakeClock(0);
+    const budget = new MeshRetryBudget(clock, defaults);
+    for (let i = 0; i < 100; i++) budget.requestStarted(); // 100 in flight, none finishing
+    // The window gives 20% of 100 = 20 (the floor's 10 are within them); in flight, 20% of 100 = 20.
+    expect(drain(budget)).toBe(20);
+    budget.retryFinished(); // one ends: a place in flight
+    expect(budget.tryWithdraw()).toBe(true);
+    expect(budget.tryWithdraw()).toBe(false);
+  });
+
+  it('follows a live change', () => {
+    const clock = new FakeClock(0);
+    const budget = new MeshRetryBudget(clock, { budgetPercent: 0, minPerSecond: 0, minConcurrent: 0 });
+    budget.requestStarted();
+    expect(budget.tryWithdraw()).toBe(false);
+    budget.configure({ budgetPercent: 0, minPerSecond: 0, minConcurrent: 2 });
+    expect(drain(budget)).toBe(2);
+    budget.configure({ budgetPercent: 0, minPerSecond: 5, minConcurrent: 2 });
+    expect(drain(budget)).toBe(3); // this second's 5, of which the 2 above
   });
 });

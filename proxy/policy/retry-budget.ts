@@ -1,17 +1,22 @@
 /**
- * The retry budget keeps retries from multiplying load when an upstream is already failing: without
- * one, 3 tries per request triple the traffic into an outage. The model is linkerd2-proxy's (and
- * Finagle's): retries may be at most `ratio` of the requests seen in a sliding window, plus a small
- * per-second floor so a quiet upstream can still be retried.
+ * Retry budgets keep retries from multiplying load when an upstream is already failing: without one,
+ * 3 tries per request triple the traffic into an outage. Two classic models, each with a blind spot:
  *
- * Why not Envoy's concurrent model (retries in flight at most 20% of requests in flight, at least
- * 3): it bounds the wrong thing. Against an upstream that fails fast every retry ends at once, so it
- * never refuses one and a total outage still gets every retry; against a slow failure (a frozen
- * instance whose requests all time out within a second) the retries that follow are as slow as the
- * host, pile up beyond 3 and are refused although they add a few percent of load. Counting over a
- * window bounds the added load itself.
+ *  - `RetryBudget` (linkerd2-proxy, Finagle): retries may be at most `ratio` of the requests seen in
+ *    a sliding window, plus a small per-second floor so a quiet upstream can still be retried. It
+ *    refuses cheap retries too: with half of the requests failing fast, most retries are refused
+ *    although each costs the upstream a millisecond.
+ *  - `ConcurrentRetryBudget` (Envoy's retry_budget): retries in flight may be at most a percentage
+ *    of requests in flight, but never fewer than a minimum. It refuses a burst of slow retries: when
+ *    a frozen instance's requests all time out within a second on a loaded host, the retries that
+ *    follow are as slow as the host, pile up beyond 3 and are refused although they add a few
+ *    percent of load.
  *
- * A plain counter with an injected clock: O(1) per call, no allocation, no timers.
+ * `MeshRetryBudget`, what the sidecar uses, refuses a retry only when both would: when retries are
+ * numerous relative to recent traffic AND piling up in flight. That is a retry storm into a slow
+ * upstream, which is what a budget is for; a burst of timeouts or a flood of fast errors passes.
+ *
+ * All are plain counters with an injected clock: O(1) per call, no allocation, no timers.
  */
 import type { RetryBudgetGate } from './retry.js';
 import type { Clock } from './types.js';
@@ -101,6 +106,13 @@ export class RetryBudget implements RetryBudgetGate {
     return this.retrySum < this.options.ratio * this.requestSum || this.retries[slot]! < this.floorPerBucket;
   }
 
+  /** Counts a retry another gate allowed (so that the ratio stays the truth about retry load). */
+  spend(now?: number): void {
+    const slot = this.advance(now);
+    this.retries[slot]!++;
+    this.retrySum++;
+  }
+
   /** Live config: a new ratio and floor apply at once; what the window has counted stays. */
   configure(options: Partial<Pick<RetryBudgetOptions, 'ratio' | 'minRetriesPerSecond'>>): void {
     const o = { ...this.options, ...options };
@@ -133,5 +145,123 @@ export class RetryBudget implements RetryBudgetGate {
     }
     // A clock that went backwards keeps counting into the current bucket.
     return this.currentBucket % n;
+  }
+}
+
+export interface ConcurrentRetryBudgetOptions {
+  /** Retries in flight allowed as a percentage of requests in flight. */
+  budgetPercent: number;
+  /** Retries in flight always allowed, whatever the percentage says. */
+  minConcurrent: number;
+}
+
+export const DEFAULT_CONCURRENT_RETRY_BUDGET: Readonly<ConcurrentRetryBudgetOptions> = Object.freeze({
+  budgetPercent: 20,
+  minConcurrent: 3,
+});
+
+/**
+ * Envoy's model. The data path reports requests starting and finishing (`requestStarted` /
+ * `requestFinished`) and, for every retry it was granted, `retryFinished` when that retry ends.
+ */
+export class ConcurrentRetryBudget implements RetryBudgetGate {
+  private activeRequests = 0;
+  private activeRetries = 0;
+
+  constructor(private options: ConcurrentRetryBudgetOptions = DEFAULT_CONCURRENT_RETRY_BUDGET) {}
+
+  configure(options: ConcurrentRetryBudgetOptions): void {
+    this.options = options;
+  }
+
+  requestStarted(): void {
+    this.activeRequests++;
+  }
+  requestFinished(): void {
+    if (this.activeRequests > 0) this.activeRequests--;
+  }
+
+  tryWithdraw(): boolean {
+    if (!this.canRetry()) return false;
+    this.activeRetries++;
+    return true;
+  }
+
+  canRetry(): boolean {
+    return (
+      this.activeRetries <
+      Math.max(this.options.minConcurrent, (this.options.budgetPercent / 100) * this.activeRequests)
+    );
+  }
+
+  /** Counts a retry in flight that another gate allowed. */
+  spend(): void {
+    this.activeRetries++;
+  }
+
+  retryFinished(): void {
+    if (this.activeRetries > 0) this.activeRetries--;
+  }
+
+  snapshot(): { activeRequests: number; activeRetries: number } {
+    return { activeRequests: this.activeRequests, activeRetries: this.activeRetries };
+  }
+}
+
+export interface MeshRetryBudgetOptions {
+  /** Retries as a percentage of the requests of the window and of the requests in flight. */
+  budgetPercent: number;
+  /** Retries allowed in any second by the window, whatever the traffic. */
+  minPerSecond: number;
+  /** Retries allowed in flight, whatever the traffic. */
+  minConcurrent: number;
+}
+
+/**
+ * The sidecar's budget (see the top of this module): a retry is refused only when the window and the
+ * concurrency both refuse it; a granted retry counts in both. The data path reports every request's
+ * start and end and every granted retry's end.
+ */
+export class MeshRetryBudget implements RetryBudgetGate {
+  private readonly window: RetryBudget;
+  private readonly concurrent: ConcurrentRetryBudget;
+
+  constructor(clock: Clock, options: MeshRetryBudgetOptions) {
+    this.window = new RetryBudget(clock, MeshRetryBudget.windowOptions(options));
+    this.concurrent = new ConcurrentRetryBudget(MeshRetryBudget.concurrentOptions(options));
+  }
+
+  private static windowOptions(o: MeshRetryBudgetOptions): { ratio: number; minRetriesPerSecond: number } {
+    return { ratio: o.budgetPercent / 100, minRetriesPerSecond: o.minPerSecond };
+  }
+
+  private static concurrentOptions(o: MeshRetryBudgetOptions): ConcurrentRetryBudgetOptions {
+    return { budgetPercent: o.budgetPercent, minConcurrent: o.minConcurrent };
+  }
+
+  configure(options: MeshRetryBudgetOptions): void {
+    this.window.configure(MeshRetryBudget.windowOptions(options));
+    this.concurrent.configure(MeshRetryBudget.concurrentOptions(options));
+  }
+
+  /** `now`: the request's start on the budget's clock, when the caller has it already. */
+  requestStarted(now?: number): void {
+    this.window.recordRequest(now);
+    this.concurrent.requestStarted();
+  }
+
+  requestFinished(): void {
+    this.concurrent.requestFinished();
+  }
+
+  tryWithdraw(): boolean {
+    if (!this.concurrent.canRetry() && !this.window.canRetry()) return false;
+    this.concurrent.spend();
+    this.window.spend();
+    return true;
+  }
+
+  retryFinished(): void {
+    this.concurrent.retryFinished();
   }
 }

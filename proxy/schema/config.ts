@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { DEFAULT_CIRCUIT_BREAKER } from '../policy/circuit-breaker.js';
 import { DEFAULT_OUTLIER_DETECTION } from '../policy/outlier-detector.js';
 import { DEFAULT_RETRY_POLICY, backoffCapMs } from '../policy/retry.js';
-import { DEFAULT_RETRY_BUDGET } from '../policy/retry-budget.js';
+import { DEFAULT_CONCURRENT_RETRY_BUDGET, DEFAULT_RETRY_BUDGET } from '../policy/retry-budget.js';
 import { ServiceName, VersionLabel } from './topology.js';
 
 /**
@@ -70,10 +70,15 @@ export const RetryConfig = z.strictObject({
   /** First backoff; doubles each retry, full jitter, capped by backoffMaxMs. */
   backoffBaseMs: z.number().int().min(0).max(10_000),
   backoffMaxMs: z.number().int().min(0).max(60_000),
-  /** Retry budget: retries may add at most this percentage of the requests of the last 10 s... */
+  /**
+   * Retry budget: a retry is refused only when retries exceed this percentage of the requests of the
+   * last 10 s (plus budgetMinPerSecond) AND of the requests in flight (and budgetMinConcurrent).
+   */
   budgetPercent: z.number().min(0).max(100),
-  /** ...plus this many retries in any second, whatever the traffic (the floor for a quiet upstream). */
+  /** Retries the window allows in any second, whatever the traffic (the floor for a quiet upstream). */
   budgetMinPerSecond: z.number().int().min(0).max(10_000),
+  /** Retries always allowed in flight, whatever the traffic. */
+  budgetMinConcurrent: z.number().int().min(0).max(1000),
 });
 
 export const OutlierDetectionConfig = z.strictObject({
@@ -179,6 +184,7 @@ export const BUILTIN_DEFAULTS: EffectiveConfig = {
       backoffMaxMs: DEFAULT_RETRY_POLICY.backoffMaxMs,
       budgetPercent: DEFAULT_RETRY_BUDGET.ratio * 100,
       budgetMinPerSecond: DEFAULT_RETRY_BUDGET.minRetriesPerSecond,
+      budgetMinConcurrent: DEFAULT_CONCURRENT_RETRY_BUDGET.minConcurrent,
     },
     // The decision modules own these defaults; the schema only says they are on.
     outlierDetection: { enabled: true, ...DEFAULT_OUTLIER_DETECTION },

@@ -197,32 +197,36 @@ describe('HTTP data path', () => {
       expect(posts.map((r) => r.status).sort()).toEqual([200, 200, 503, 503]);
     });
 
-    it('the retry budget bounds retries in an outage, and a local answer says the budget stopped it', async () => {
+    it('the retry budget lets cheap retries through, bounds them, and a local answer says it stopped one', async () => {
       const failing = counting('failing', 503);
       const a = await server(failing.handler);
       const b = await server(failing.handler);
       const noEjection = { enabled: false };
-      // 10% of the requests of the last 10 s and no floor: of 20 requests, exactly 2 are retried
-      // (the first, when 0 retries < 10% of 1 request, and the eleventh).
+      // Every request fails fast, one at a time. The window alone (10% of recent requests, no floor)
+      // would allow 2 retries in 20 requests; one retry in flight is always allowed, so each request
+      // gets its first retry, and not its second (its first is still counted in flight when the
+      // second is asked for, and the window is spent).
       const p = await proxyTo([a, b], {
         policy: {
           resilience: {
             outlierDetection: noEjection,
-            retries: { maxRetries: 2, budgetPercent: 10, budgetMinPerSecond: 0 },
+            retries: { maxRetries: 2, budgetPercent: 10, budgetMinPerSecond: 0, budgetMinConcurrent: 1 },
           },
         },
       });
       for (let i = 0; i < 20; i++) expect((await request(`${p.url}/`)).status).toBe(503);
-      expect(failing.hits.n).toBe(22);
-      expect(await metric(p, 'meshdev_retries_total')).toBe(2);
-      // Refused: the first retry of the 18 others, the second retry of the 2.
+      expect(failing.hits.n).toBe(40);
+      expect(await metric(p, 'meshdev_retries_total')).toBe(20);
       expect(await metric(p, 'meshdev_retry_budget_exhausted_total')).toBe(20);
 
       const dead = await server(() => undefined);
       await dead.close();
       const spent = await proxyTo([dead, dead], {
         policy: {
-          resilience: { outlierDetection: noEjection, retries: { budgetPercent: 0, budgetMinPerSecond: 0 } },
+          resilience: {
+            outlierDetection: noEjection,
+            retries: { budgetPercent: 0, budgetMinPerSecond: 0, budgetMinConcurrent: 0 },
+          },
         },
       });
       const r = await request(`${spent.url}/`);
