@@ -228,7 +228,12 @@ export type FixedRateResult = LatencyStats & {
 };
 
 /** Open-loop load at `rate` rps (roles.ts fixed-rate), sampling the target's memory every 250 ms. */
-export async function fixedRate(roles: string, t: Target, rate: number, seconds: number): Promise<FixedRateResult> {
+export async function fixedRate(
+  gen: LoadGenerator,
+  t: Target,
+  rate: number,
+  seconds: number,
+): Promise<FixedRateResult> {
   let peak = 0;
   const samples: Memory[] = [];
   const cpuBefore = t.pid === undefined ? NaN : await cpuMs(t.pid);
@@ -243,13 +248,16 @@ export async function fixedRate(roles: string, t: Target, rate: number, seconds:
             }),
           250,
         );
-  const out = await run(LOAD_CORE, process.execPath, [
-    roles,
-    'fixed-rate',
-    `http://127.0.0.1:${t.port}/`,
-    String(rate),
-    String(seconds),
-  ]);
+  const out =
+    gen.kind === 'c'
+      ? await run(LOAD_CORE, gen.path, ['127.0.0.1', String(t.port), '/', String(rate), String(seconds), '32'])
+      : await run(LOAD_CORE, process.execPath, [
+          gen.roles,
+          'fixed-rate',
+          `http://127.0.0.1:${t.port}/`,
+          String(rate),
+          String(seconds),
+        ]);
   if (sampler !== undefined) clearInterval(sampler);
   const r = JSON.parse(out.trim()) as LatencyStats & { errors: number; service: LatencyStats; lag: LatencyStats };
   // CPU per request of the proxy process: unlike latency, barely moved by other jobs on the machine.
@@ -263,8 +271,31 @@ export async function fixedRate(roles: string, t: Target, rate: number, seconds:
   };
 }
 
-/** Bundles roles.ts and meshdev-main.ts into `dir` with the options of the sidecars' own bundle. */
-export async function buildBundles(dir: string): Promise<{ roles: string; meshdevMain: string }> {
+/**
+ * The fixed-rate load generator: fixed-rate.c (compiled here with the system's C compiler) unless
+ * BENCH_GENERATOR=node or there is none; else roles.ts's `fixed-rate` (Node + undici, whose own GC
+ * pauses and timer lateness land in every target's tail). Both correct coordinated omission the same
+ * way and print the same JSON; `describe` says which one measured.
+ */
+export type LoadGenerator =
+  { kind: 'c'; path: string; describe: string } | { kind: 'node'; roles: string; describe: string };
+
+async function loadGenerator(dir: string, roles: string): Promise<LoadGenerator> {
+  const node: LoadGenerator = { kind: 'node', roles, describe: 'roles.ts fixed-rate (Node, undici Pool of 32)' };
+  if (process.env.BENCH_GENERATOR === 'node') return node;
+  const out = path.join(dir, 'fixed-rate');
+  const cc = spawnSync('cc', ['-O2', '-o', out, path.resolve('bench/proxy/fixed-rate.c')], { encoding: 'utf8' });
+  if (cc.status !== 0) {
+    process.stderr.write(`bench: no C load generator (${cc.error?.message ?? cc.stderr.trim()}); using the Node one\n`);
+    return node;
+  }
+  return { kind: 'c', path: out, describe: 'fixed-rate.c (C, epoll, 32 keep-alive connections)' };
+}
+
+/** Bundles roles.ts and meshdev-main.ts into `dir` with the options of the sidecars' own bundle; builds the load generator. */
+export async function buildBundles(
+  dir: string,
+): Promise<{ roles: string; meshdevMain: string; generator: LoadGenerator }> {
   const roles = path.join(dir, 'roles.mjs');
   const meshdevMain = path.join(dir, 'meshdev.mjs');
   for (const [entry, outfile] of [
@@ -273,7 +304,7 @@ export async function buildBundles(dir: string): Promise<{ roles: string; meshde
   ] as const) {
     await build({ ...NODE_BUNDLE, entryPoints: [path.resolve(entry)], outfile });
   }
-  return { roles, meshdevMain };
+  return { roles, meshdevMain, generator: await loadGenerator(dir, roles) };
 }
 
 /** nginx's temp paths inside `dir` (it checks them at start even when nothing uses them). */

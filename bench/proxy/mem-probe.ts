@@ -38,6 +38,7 @@ import {
   startBackend,
   waitForPort,
 } from './harness.js';
+import type { LoadGenerator } from './harness.js';
 
 const RATE = Number(process.env.PROBE_RATE ?? 1000);
 const SECONDS = Number(process.env.PROBE_SECONDS ?? 10);
@@ -132,7 +133,7 @@ async function probe(
   file: string,
   args: string[],
   hook: string,
-  load?: { roles: string; rate: number },
+  load?: { generator: LoadGenerator; rate: number },
   env: Record<string, string> = {},
   listensOn?: number,
 ): Promise<{ idle: Reading; loaded?: Reading; cpuUs?: number }> {
@@ -156,7 +157,7 @@ async function probe(
     await sleep(3000);
     const idleReading = await read(child.pid!, stderr);
     if (load === undefined) return { idle: idleReading };
-    const r = await fixedRate(load.roles, { name: 'probe', port, pid: child.pid }, load.rate, SECONDS);
+    const r = await fixedRate(load.generator, { name: 'probe', port, pid: child.pid }, load.rate, SECONDS);
     const loaded = await read(child.pid!, stderr);
     // The sampled steady figures are the comparable ones (one reading can land on a GC); keep smaps from the end.
     return { idle: idleReading, loaded: { ...loaded, ...r.steady }, cpuUs: r.cpuUs };
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
       outfile: files[name],
     });
   }
-  const { roles } = await buildBundles(tmp);
+  const { roles, generator } = await buildBundles(tmp);
   const zodFull = path.join(tmp, 'zod-full.ts');
   await writeFile(zodFull, `import { z } from 'zod';\n(globalThis as { zodFull?: unknown }).zodFull = z;\n`);
   const inject =
@@ -240,7 +241,7 @@ async function main(): Promise<void> {
         meshdevMain,
         [String(port), String(backend.port), '0.01'],
         hook,
-        RATE > 0 ? { roles, rate: RATE } : undefined,
+        RATE > 0 ? { generator, rate: RATE } : undefined,
       );
       idleRs.push(r.idle);
       if (r.loaded !== undefined) loadedRs.push(r.loaded);
@@ -251,7 +252,9 @@ async function main(): Promise<void> {
       results.push(...describe(`meshdev standalone (${RATE} rps, CPU ${fmt(median(cpu), 0)} µs/req)`, loadedRs));
   }
   if (wanted('sidecar'))
-    results.push(...(await sidecarProbe(tmp, path.join(runtimeDir, 'meshdev-runtime.mjs'), hook, roles, backend.port)));
+    results.push(
+      ...(await sidecarProbe(tmp, path.join(runtimeDir, 'meshdev-runtime.mjs'), hook, generator, backend.port)),
+    );
   process.stdout.write(`${results.join('\n')}\n`);
   endChildren();
   await rm(tmp, { recursive: true, force: true });
@@ -262,7 +265,7 @@ async function sidecarProbe(
   tmp: string,
   runtime: string,
   hook: string,
-  roles: string,
+  generator: LoadGenerator,
   appPort: number,
 ): Promise<string[]> {
   const consulPort = 18500;
@@ -301,7 +304,7 @@ async function sidecarProbe(
         runtime,
         ['sidecar'],
         hook,
-        RATE > 0 ? { roles, rate: RATE } : undefined,
+        RATE > 0 ? { generator, rate: RATE } : undefined,
         { MESHDEV_SIDECAR: JSON.stringify(bootstrap) },
         inbound,
       );

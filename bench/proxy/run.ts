@@ -64,7 +64,7 @@ const memCell = (m: Memory | undefined) =>
 
 async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'meshdev-bench-'));
-  const { roles, meshdevMain } = await buildBundles(tmp);
+  const { roles, meshdevMain, generator } = await buildBundles(tmp);
 
   const backend = await startBackend(tmp, roles, process.env.BENCH_BACKEND);
   const backendPort = backend.port;
@@ -134,14 +134,14 @@ http { access_log off; ${nginxTempPaths(dir)}
     for (const t of targets)
       tpRuns.set(t.name, [...(tpRuns.get(t.name) ?? []), await throughput(t, CONNECTIONS, SECONDS)]);
     for (const t of targets)
-      latRuns.set(t.name, [...(latRuns.get(t.name) ?? []), await fixedRate(roles, t, RATE, LATENCY_SECONDS)]);
+      latRuns.set(t.name, [...(latRuns.get(t.name) ?? []), await fixedRate(generator, t, RATE, LATENCY_SECONDS)]);
   }
   // RSS at the fixed rate in a fresh process: the rounds above follow max-throughput runs, after which V8 keeps
   // the larger heap it grew, so their RSS is the high-water mark of saturation, not of the fixed-rate load.
   const fresh = new Map<string, Memory & { peak: number }>();
   for (const f of freshStarts) {
     const t = await f();
-    const r = await fixedRate(roles, t, RATE, Math.max(LATENCY_SECONDS, 10));
+    const r = await fixedRate(generator, t, RATE, Math.max(LATENCY_SECONDS, 10));
     fresh.set(t.name, { ...r.steady, peak: r.rssMb });
   }
   const results = new Map<string, { tp: Tp; lat: Lat }>();
@@ -170,7 +170,7 @@ http { access_log off; ${nginxTempPaths(dir)}
   );
   lines.push(
     `Backend: ${backend.kind === 'nginx' ? 'nginx (1 worker; same body and headers as the Node backend, plus `server: nginx`)' : 'Node (roles.ts backend)'} on core ${LOAD_CORE}, the same for every target. ` +
-      `Throughput: ${wrk !== undefined ? 'wrk -t1' : 'autocannon'} -c ${CONNECTIONS}, ${SECONDS} s. Latency: open-loop ${RATE} rps for ${LATENCY_SECONDS} s, coordinated-omission corrected (measured from when each request was due).`,
+      `Throughput: ${wrk !== undefined ? 'wrk -t1' : 'autocannon'} -c ${CONNECTIONS}, ${SECONDS} s. Latency: open-loop ${RATE} rps for ${LATENCY_SECONDS} s, coordinated-omission corrected (measured from when each request was due), by ${generator.describe}.`,
   );
   lines.push('');
   lines.push(
@@ -217,7 +217,7 @@ http { access_log off; ${nginxTempPaths(dir)}
           }),
         250,
       );
-      await fixedRate(roles, t, RATE, chunk);
+      await fixedRate(generator, t, RATE, chunk);
       clearInterval(sampler);
       floors.push(floor);
       peaks.push(peak);

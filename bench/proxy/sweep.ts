@@ -30,6 +30,7 @@ import {
   throughput,
   waitForPort,
 } from './harness.js';
+import type { LoadGenerator } from './harness.js';
 
 const ROUNDS = Number(process.env.SWEEP_ROUNDS ?? 3);
 const SECONDS = Number(process.env.SWEEP_SECONDS ?? 10);
@@ -107,7 +108,12 @@ interface Sample {
 }
 
 /** One variant in a new process; a string (why) when the process died, e.g. a flag that disables WebAssembly. */
-async function measure(roles: string, meshdevMain: string, backendPort: number, v: Variant): Promise<Sample | string> {
+async function measure(
+  generator: LoadGenerator,
+  meshdevMain: string,
+  backendPort: number,
+  v: Variant,
+): Promise<Sample | string> {
   const { child, port } = await spawnMeshdev(meshdevMain, backendPort, v.flags, { ...process.env, ...v.env });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -117,7 +123,7 @@ async function measure(roles: string, meshdevMain: string, backendPort: number, 
   try {
     await waitForPort(port, child, v.name);
     const target = { name: v.name, port, pid: child.pid };
-    const lat = await fixedRate(roles, target, RATE, SECONDS);
+    const lat = await fixedRate(generator, target, RATE, SECONDS);
     if (child.exitCode !== null || child.signalCode !== null) return died();
     const tp = await throughput(target, CONNECTIONS, TP_SECONDS);
     if (child.exitCode !== null || child.signalCode !== null) return died();
@@ -146,7 +152,7 @@ async function main(): Promise<void> {
   const variants =
     only === undefined ? VARIANTS.filter((v) => v.combination !== true) : VARIANTS.filter((v) => only.includes(v.name));
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'meshdev-sweep-'));
-  const { roles, meshdevMain } = await buildBundles(tmp);
+  const { roles, meshdevMain, generator } = await buildBundles(tmp);
   const backend = await startBackend(tmp, roles, process.env.BENCH_BACKEND);
   const samples = new Map<string, Sample[]>();
   const failures = new Map<string, string>();
@@ -156,7 +162,7 @@ async function main(): Promise<void> {
     const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
     for (const v of order) {
       if (failures.has(v.name)) continue;
-      const s = await measure(roles, meshdevMain, backend.port, v);
+      const s = await measure(generator, meshdevMain, backend.port, v);
       if (typeof s === 'string') {
         failures.set(v.name, s);
         process.stderr.write(`  ${v.name}: ${s}\n`);
