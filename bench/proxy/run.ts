@@ -15,7 +15,8 @@
  * also soak meshdev at the fixed rate and report RSS growth), BENCH_ACCESS_LOG_SAMPLE (default 0.01),
  * BENCH_NODE_FLAGS (node flags for meshdev; default: the sidecar's own, proxy/node-options.ts),
  * BENCH_REFERENCE_NODE_FLAGS (node flags for node-http-proxy; default none, as it is usually run),
- * BENCH_BACKEND=node (the Node backend even when nginx is installed). Node option / env levers: sweep.ts.
+ * BENCH_BACKEND=node (the Node backend even when nginx is installed), BENCH_GENERATOR=node (the Node fixed-rate
+ * generator of roles.ts instead of fixed-rate.c, e.g. without a C compiler). Node option / env levers: sweep.ts.
  *
  * Besides latency from when each request was due, the table has the service time (from when it was sent),
  * the proxy's CPU time per request at the fixed rate (robust to other jobs on the machine, unlike latency),
