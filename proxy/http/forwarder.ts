@@ -299,6 +299,7 @@ class Exchange implements UpstreamHandler {
     }
     const headers = forwardableHeaders(raw);
     if (this.o.exposeEndpoint) headers.push('x-meshdev-endpoint', ep.id);
+    if (this.notRetried !== '') noteNotRetried(headers, status, this.notRetried);
     try {
       this.res.writeHead(status, statusMessage, headers);
     } catch (err) {
@@ -561,6 +562,20 @@ class Exchange implements UpstreamHandler {
       upstream_ms: this.upstreamMs < 0 ? null : Math.round(this.upstreamMs * 1000) / 1000,
     });
   }
+}
+
+/**
+ * An upstream's 5xx passed on although a retry was possible: the reason header says why it was not
+ * retried (appended to the upstream's own reason, e.g. a fault's, or on its own).
+ */
+function noteNotRetried(headers: string[], status: number, why: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === 'x-meshdev-reason') {
+      headers[i + 1] += why;
+      return;
+    }
+  }
+  headers.push('x-meshdev-reason', `upstream-status: ${status}${why}`);
 }
 
 /** WebSocket and other `Upgrade` requests: pick an endpoint, relay the handshake, then pipe bytes. */

@@ -214,7 +214,11 @@ describe('HTTP data path', () => {
           },
         },
       });
-      for (let i = 0; i < 20; i++) expect((await request(`${p.url}/`)).status).toBe(503);
+      for (let i = 0; i < 20; i++) {
+        const r = await request(`${p.url}/`);
+        expect(r.status).toBe(503);
+        expect(r.headers['x-meshdev-reason']).toBe('upstream-status: 503 (not retried: the retry budget is spent)');
+      }
       expect(failing.hits.n).toBe(40);
       expect(await metric(p, 'meshdev_retries_total')).toBe(20);
       expect(await metric(p, 'meshdev_retry_budget_exhausted_total')).toBe(20);
