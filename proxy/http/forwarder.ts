@@ -76,6 +76,14 @@ function onResponseDrain(this: ServerResponse): void {
 const onOverallTimeout = (x: Exchange) => x.onOverallTimeout();
 const onTryTimeout = (x: Exchange) => x.onTryTimeout();
 const onBackoffEnd = (x: Exchange) => x.tryOnceAsRetry();
+const onContinueWait = (x: Exchange) => x.onContinueWait();
+
+/**
+ * How long a request with `Expect: 100-continue` waits for the upstream's 100 before its body is sent
+ * anyway (RFC 9110 10.1.1: a client ought not wait indefinitely; curl waits 1 s). Half the per-try
+ * timeout at most, so that an upstream that ignores Expect still gets the body within its try.
+ */
+const EXPECT_CONTINUE_WAIT_MS = 1000;
 
 /**
  * Appended to a local error's reason when a retry was possible in principle but not made: the
@@ -120,6 +128,9 @@ class Exchange implements UpstreamHandler {
   private bodyCopy: Buffer[] | undefined;
   private bodyCopyBytes = 0;
   private continued = false;
+  /** The try whose upstream request the body is flowing to (so that it is started once per try). */
+  private bodyTry: UpstreamRequest | undefined;
+  private continueTimer: NodeJS.Timeout | undefined;
   private holdsSlot = false;
   private overallTimer: NodeJS.Timeout | undefined;
   private tryTimer: NodeJS.Timeout | undefined;
@@ -251,11 +262,30 @@ class Exchange implements UpstreamHandler {
   onUpstreamConnect(): void {
     if (this.phase !== Phase.Trying) return;
     this.sent = true;
-    if (this.hasBody && !this.expectContinue) this.startBody();
+    if (!this.hasBody) return;
+    if (!this.expectContinue) this.startBody();
+    else {
+      const wait = Math.min(EXPECT_CONTINUE_WAIT_MS, this.policy.retry.perTryTimeoutMs / 2);
+      this.continueTimer = setTimeout(onContinueWait, wait, this);
+    }
   }
 
   onUpstreamContinue(): void {
     if (this.phase !== Phase.Trying) return;
+    this.sendBodyAfterContinue();
+  }
+
+  /** The upstream did not answer 100 in time: tell the client to go on, and send the body. */
+  onContinueWait(): void {
+    this.continueTimer = undefined;
+    if (this.phase === Phase.Trying) this.sendBodyAfterContinue();
+  }
+
+  private sendBodyAfterContinue(): void {
+    if (this.continueTimer !== undefined) {
+      clearTimeout(this.continueTimer);
+      this.continueTimer = undefined;
+    }
     if (!this.continued) {
       this.continued = true;
       this.res.writeContinue();
@@ -335,7 +365,9 @@ class Exchange implements UpstreamHandler {
   /** Streams the body to this try's request: the copy first when it is a retry, then the rest. */
   private startBody(): void {
     const t = this.utry;
-    if (t === undefined || t.ended) return;
+    // Once per try: a second 100 Continue, or one after the wait gave up on it, changes nothing.
+    if (t === undefined || t.ended || t === this.bodyTry) return;
+    this.bodyTry = t;
     if (!this.bodyStarted) {
       this.bodyStarted = true;
       // Only requests with a body get here: their closures are the exception, not the rule.
@@ -374,6 +406,10 @@ class Exchange implements UpstreamHandler {
     if (this.tryTimer !== undefined) {
       clearTimeout(this.tryTimer);
       this.tryTimer = undefined;
+    }
+    if (this.continueTimer !== undefined) {
+      clearTimeout(this.continueTimer);
+      this.continueTimer = undefined;
     }
     if (this.tryActive) {
       this.tryActive = false;
@@ -529,6 +565,10 @@ class Exchange implements UpstreamHandler {
     if (this.backoffTimer !== undefined) {
       clearTimeout(this.backoffTimer);
       this.backoffTimer = undefined;
+    }
+    if (this.continueTimer !== undefined) {
+      clearTimeout(this.continueTimer);
+      this.continueTimer = undefined;
     }
     if (this.isRetry && !this.tryActive) {
       this.isRetry = false;

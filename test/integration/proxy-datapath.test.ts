@@ -362,6 +362,51 @@ describe('HTTP data path', () => {
       expect(body).toEqual({ continued: true, text: 'got 5' });
     });
 
+    it('Expect: 100-continue to an upstream that never answers 100: the body goes after a short wait', async () => {
+      // A raw server that ignores Expect: it waits for the 5 body bytes, then answers.
+      const received: Buffer[] = [];
+      const raw = net.createServer((sock) => {
+        sock.on('data', (d: Buffer) => {
+          received.push(d);
+          const all = Buffer.concat(received).toString('latin1');
+          const head = all.indexOf('\r\n\r\n');
+          if (head >= 0 && all.length - head - 4 >= 5) {
+            sock.end(`HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n\r\ngot ${all.slice(head + 4)}`);
+          }
+        });
+        sock.on('error', () => undefined);
+      });
+      await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+      cleanup.push(() => new Promise<void>((r) => raw.close(() => r())));
+      const port = (raw.address() as net.AddressInfo).port;
+      const p = await proxyTo([{ host: '127.0.0.1', port }], { policy: { resilience: { perTryTimeoutMs: 600 } } });
+      const t0 = performance.now();
+      const result = await new Promise<{ continued: boolean; status: number; text: string }>((resolve, reject) => {
+        let continued = false;
+        const req = http.request(
+          `${p.url}/upload`,
+          { method: 'POST', agent: false, headers: { expect: '100-continue', 'content-length': '5' } },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c));
+            res.on('end', () => resolve({ continued, status: res.statusCode ?? 0, text }));
+          },
+        );
+        // Like Node's client, this one sends its body only after a 100: the sidecar must give it one.
+        req.on('continue', () => {
+          continued = true;
+          req.end('12345');
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+      expect(result).toEqual({ continued: true, status: 200, text: 'got 12345' });
+      expect(Buffer.concat(received).toString('latin1')).toMatch(/expect: 100-continue\r\n[\s\S]*\r\n\r\n12345$/i);
+      // Half the per-try timeout (300 ms) of waiting, not the whole per-try timeout.
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(280);
+      expect(performance.now() - t0).toBeLessThan(590);
+    });
+
     it('HEAD, 204 and 304 have no body; hop-by-hop headers are stripped both ways', async () => {
       let seen: http.IncomingHttpHeaders = {};
       const s = await server((req, res) => {
