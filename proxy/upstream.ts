@@ -4,7 +4,6 @@ import { OutlierDetector } from './policy/outlier-detector.js';
 import type { OutlierDetectorOptions, OutlierEvent, OutlierResult } from './policy/outlier-detector.js';
 import { CircuitBreaker } from './policy/circuit-breaker.js';
 import { MeshRetryBudget } from './policy/retry-budget.js';
-import type { MeshRetryBudgetOptions } from './policy/retry-budget.js';
 import type { RetryPolicy } from './policy/retry.js';
 import { compileRouteTable } from './policy/routing.js';
 import type { CompiledRouteTable } from './policy/routing.js';
@@ -71,11 +70,6 @@ export function retryPolicyOf(r: ResilienceConfig): RetryPolicy {
   };
 }
 
-export function retryBudgetOptionsOf(r: ResilienceConfig): MeshRetryBudgetOptions {
-  const b = r.retries;
-  return { budgetPercent: b.budgetPercent, minPerSecond: b.budgetMinPerSecond, minConcurrent: b.budgetMinConcurrent };
-}
-
 export function outlierOptionsOf(r: ResilienceConfig): OutlierDetectorOptions {
   const od = r.outlierDetection;
   return {
@@ -127,7 +121,7 @@ export class Upstream {
     this.defaultPolicy = { resilience: config.resilience, retry: retryPolicyOf(config.resilience) };
     this.outliers = new OutlierDetector(clock, outlierOptionsOf(config.resilience));
     this.breaker = new CircuitBreaker(config.resilience.circuitBreaker);
-    this.retryBudget = new MeshRetryBudget(clock, retryBudgetOptionsOf(config.resilience));
+    this.retryBudget = new MeshRetryBudget(clock, config.resilience.retries);
     this.outliers.onEvent((e) => {
       if (e.type === 'ejected') this.stats.ejections.inc();
       else if (e.type === 're-admitted') this.stats.readmissions.inc();
@@ -151,7 +145,7 @@ export class Upstream {
     this.perVersion = new Map([...perVersion].map(([v, r]) => [v, { resilience: r, retry: retryPolicyOf(r) }]));
     this.outliers.configure(outlierOptionsOf(config.resilience));
     this.breaker.configure(config.resilience.circuitBreaker);
-    this.retryBudget.configure(retryBudgetOptionsOf(config.resilience));
+    this.retryBudget.configure(config.resilience.retries);
     this.drainPending();
   }
 

@@ -227,7 +227,7 @@ export type FixedRateResult = LatencyStats & {
   cpuUs: number;
 };
 
-/** Open-loop load at `rate` rps (roles.ts fixed-rate), sampling the target's memory every 250 ms. */
+/** Open-loop load at `rate` rps (`gen`, see LoadGenerator), sampling the target's memory every 250 ms. */
 export async function fixedRate(
   gen: LoadGenerator,
   t: Target,

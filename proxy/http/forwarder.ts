@@ -566,10 +566,7 @@ class Exchange implements UpstreamHandler {
       clearTimeout(this.backoffTimer);
       this.backoffTimer = undefined;
     }
-    if (this.continueTimer !== undefined) {
-      clearTimeout(this.continueTimer);
-      this.continueTimer = undefined;
-    }
+    // The continue timer belongs to a try: endTry, which every try's end runs, has cleared it.
     if (this.isRetry && !this.tryActive) {
       this.isRetry = false;
       this.o.upstream.retryBudget.retryFinished();

@@ -146,7 +146,7 @@ describe('ConcurrentRetryBudget', () => {
 });
 
 describe('MeshRetryBudget', () => {
-  const defaults = { budgetPercent: 20, minPerSecond: 10, minConcurrent: 3 };
+  const defaults = { budgetPercent: 20, budgetMinPerSecond: 10, budgetMinConcurrent: 3 };
 
   it('retries a burst of slow timeouts that the concurrency alone would refuse', () => {
     // 50 rps for 10 s, then a frozen instance's 20 requests time out within a second and their
@@ -165,7 +165,7 @@ describe('MeshRetryBudget', () => {
   it('retries fast failures that the window alone would refuse', () => {
     // Half of the requests fail fast, sequentially: every retry ends before the next one starts.
     const clock = new FakeClock(0);
-    const budget = new MeshRetryBudget(clock, { ...defaults, minPerSecond: 0 });
+    const budget = new MeshRetryBudget(clock, { ...defaults, budgetMinPerSecond: 0 });
     let granted = 0;
     for (let i = 0; i < 1000; i++) {
       budget.requestStarted();
@@ -192,12 +192,12 @@ describe('MeshRetryBudget', () => {
 
   it('follows a live change', () => {
     const clock = new FakeClock(0);
-    const budget = new MeshRetryBudget(clock, { budgetPercent: 0, minPerSecond: 0, minConcurrent: 0 });
+    const budget = new MeshRetryBudget(clock, { budgetPercent: 0, budgetMinPerSecond: 0, budgetMinConcurrent: 0 });
     budget.requestStarted();
     expect(budget.tryWithdraw()).toBe(false);
-    budget.configure({ budgetPercent: 0, minPerSecond: 0, minConcurrent: 2 });
+    budget.configure({ budgetPercent: 0, budgetMinPerSecond: 0, budgetMinConcurrent: 2 });
     expect(drain(budget)).toBe(2);
-    budget.configure({ budgetPercent: 0, minPerSecond: 5, minConcurrent: 2 });
+    budget.configure({ budgetPercent: 0, budgetMinPerSecond: 5, budgetMinConcurrent: 2 });
     expect(drain(budget)).toBe(3); // this second's 5, of which the 2 above
   });
 });

@@ -91,13 +91,9 @@ export class RetryBudget implements RetryBudgetGate {
 
   /** Spends one retry if the budget allows it. */
   tryWithdraw(now?: number): boolean {
-    const slot = this.advance(now);
-    if (this.retrySum < this.options.ratio * this.requestSum || this.retries[slot]! < this.floorPerBucket) {
-      this.retries[slot]!++;
-      this.retrySum++;
-      return true;
-    }
-    return false;
+    if (!this.canRetry(now)) return false;
+    this.spend(now);
+    return true;
   }
 
   /** Whether a retry would be allowed now, without spending it. */
@@ -106,7 +102,7 @@ export class RetryBudget implements RetryBudgetGate {
     return this.retrySum < this.options.ratio * this.requestSum || this.retries[slot]! < this.floorPerBucket;
   }
 
-  /** Counts a retry another gate allowed (so that the ratio stays the truth about retry load). */
+  /** Counts a retry (one another gate allowed, too: the ratio stays the truth about retry load). */
   spend(now?: number): void {
     const slot = this.advance(now);
     this.retries[slot]!++;
@@ -208,13 +204,14 @@ export class ConcurrentRetryBudget implements RetryBudgetGate {
   }
 }
 
+/** Named as in the live config (`resilience.retries`), which is passed as is. */
 export interface MeshRetryBudgetOptions {
   /** Retries as a percentage of the requests of the window and of the requests in flight. */
   budgetPercent: number;
   /** Retries allowed in any second by the window, whatever the traffic. */
-  minPerSecond: number;
+  budgetMinPerSecond: number;
   /** Retries allowed in flight, whatever the traffic. */
-  minConcurrent: number;
+  budgetMinConcurrent: number;
 }
 
 /**
@@ -232,11 +229,11 @@ export class MeshRetryBudget implements RetryBudgetGate {
   }
 
   private static windowOptions(o: MeshRetryBudgetOptions): { ratio: number; minRetriesPerSecond: number } {
-    return { ratio: o.budgetPercent / 100, minRetriesPerSecond: o.minPerSecond };
+    return { ratio: o.budgetPercent / 100, minRetriesPerSecond: o.budgetMinPerSecond };
   }
 
   private static concurrentOptions(o: MeshRetryBudgetOptions): ConcurrentRetryBudgetOptions {
-    return { budgetPercent: o.budgetPercent, minConcurrent: o.minConcurrent };
+    return { budgetPercent: o.budgetPercent, minConcurrent: o.budgetMinConcurrent };
   }
 
   configure(options: MeshRetryBudgetOptions): void {

@@ -62,6 +62,31 @@ async function metric(p: RunningStandalone, name: string): Promise<number> {
   return sum;
 }
 
+/**
+ * POSTs `body` with `Expect: 100-continue` the way Node's client does: the body goes only once a
+ * 100 Continue has arrived.
+ */
+function postAfterContinue(url: string, body: string): Promise<{ continued: boolean; status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = http.request(
+      url,
+      { method: 'POST', agent: false, headers: { expect: '100-continue', 'content-length': String(body.length) } },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve({ continued, status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('continue', () => {
+      continued = true;
+      req.end(body);
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}
+
 describe('HTTP data path', () => {
   describe('resilience', () => {
     it('ejects an instance that fails every request within 1 s at 20 rps, clients see no error, then re-admits it', async () => {
@@ -340,26 +365,9 @@ describe('HTTP data path', () => {
         req.on('end', () => res.end(`got ${n}`));
       });
       const p = await proxyTo([s]);
-      const body = await new Promise<{ continued: boolean; text: string }>((resolve, reject) => {
-        let continued = false;
-        const req = http.request(
-          `${p.url}/upload`,
-          { method: 'POST', agent: false, headers: { expect: '100-continue', 'content-length': '5' } },
-          (res) => {
-            let text = '';
-            res.on('data', (c: Buffer) => (text += c));
-            res.on('end', () => resolve({ continued, text }));
-          },
-        );
-        req.on('continue', () => {
-          continued = true;
-          req.end('12345');
-        });
-        req.on('error', reject);
-        req.flushHeaders();
-      });
+      const body = await postAfterContinue(`${p.url}/upload`, '12345');
       expect(upstreamSawExpect).toBe(true);
-      expect(body).toEqual({ continued: true, text: 'got 5' });
+      expect(body).toEqual({ continued: true, status: 200, text: 'got 5' });
     });
 
     it('Expect: 100-continue to an upstream that never answers 100: the body goes after a short wait', async () => {
@@ -381,25 +389,8 @@ describe('HTTP data path', () => {
       const port = (raw.address() as net.AddressInfo).port;
       const p = await proxyTo([{ host: '127.0.0.1', port }], { policy: { resilience: { perTryTimeoutMs: 600 } } });
       const t0 = performance.now();
-      const result = await new Promise<{ continued: boolean; status: number; text: string }>((resolve, reject) => {
-        let continued = false;
-        const req = http.request(
-          `${p.url}/upload`,
-          { method: 'POST', agent: false, headers: { expect: '100-continue', 'content-length': '5' } },
-          (res) => {
-            let text = '';
-            res.on('data', (c: Buffer) => (text += c));
-            res.on('end', () => resolve({ continued, status: res.statusCode ?? 0, text }));
-          },
-        );
-        // Like Node's client, this one sends its body only after a 100: the sidecar must give it one.
-        req.on('continue', () => {
-          continued = true;
-          req.end('12345');
-        });
-        req.on('error', reject);
-        req.flushHeaders();
-      });
+      // The client sends its body only after a 100: the sidecar must give it one.
+      const result = await postAfterContinue(`${p.url}/upload`, '12345');
       expect(result).toEqual({ continued: true, status: 200, text: 'got 12345' });
       expect(Buffer.concat(received).toString('latin1')).toMatch(/expect: 100-continue\r\n[\s\S]*\r\n\r\n12345$/i);
       // Half the per-try timeout (300 ms) of waiting, not the whole per-try timeout.
