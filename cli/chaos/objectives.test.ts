@@ -102,6 +102,13 @@ describe('evaluateObjectives', () => {
       detail: "p99 300ms > 240ms (2x baseline's p99 120ms): missed by 60ms (125% of the objective)",
     });
   });
+  it('adds the fixed slack of a relative p99 bound', () => {
+    const [r] = evaluateObjectives([o({ phase: 'slow', p99: '2x baseline + 150ms' })], {
+      baseline: { requests: 400, successes: 400, p99Ms: 47 },
+      slow: { requests: 1000, successes: 1000, p99Ms: 128 },
+    });
+    expect(r).toMatchObject({ ok: true, wanted: 244, detail: "p99 128ms <= 244ms (2x baseline's p99 47ms + 150ms)" });
+  });
   it('fails a relative p99 whose reference phase has no latency data', () => {
     const [r] = evaluateObjectives([o({ phase: 'slow', p99: '1.5x baseline' })], {
       slow: { requests: 1000, successes: 1000, p99Ms: 100 },
@@ -110,8 +117,20 @@ describe('evaluateObjectives', () => {
   });
   it('parses absolute and relative latency bounds', () => {
     expect(parseLatencyBound('1500ms', 'p99')).toEqual({ kind: 'absolute', ms: 1500 });
-    expect(parseLatencyBound('2x baseline', 'p99')).toEqual({ kind: 'relative', factor: 2, phase: 'baseline' });
-    expect(parseLatencyBound('1.5x run', 'p99')).toEqual({ kind: 'relative', factor: 1.5, phase: 'run' });
+    expect(parseLatencyBound('2x baseline', 'p99')).toEqual({
+      kind: 'relative',
+      factor: 2,
+      phase: 'baseline',
+      plusMs: 0,
+    });
+    expect(parseLatencyBound('1.5x run', 'p99')).toEqual({ kind: 'relative', factor: 1.5, phase: 'run', plusMs: 0 });
+    expect(parseLatencyBound('2x baseline + 150ms', 'p99')).toEqual({
+      kind: 'relative',
+      factor: 2,
+      phase: 'baseline',
+      plusMs: 150,
+    });
+    expect(() => parseLatencyBound('2x baseline + soon', 'p99')).toThrow();
     expect(() => parseLatencyBound('2x', 'p99')).toThrow(/not a duration/);
   });
   it('fails a phase with too few requests to judge (no silent pass with the load generator down)', () => {

@@ -55,15 +55,19 @@ export function histogramQuantile(q: number, buckets: readonly { le: number; cou
 /** An objective's p99 bound: a fixed duration, or a multiple of another phase's p99 in the same run. */
 export type LatencyBound =
   | { readonly kind: 'absolute'; readonly ms: number }
-  | { readonly kind: 'relative'; readonly factor: number; readonly phase: string };
+  | { readonly kind: 'relative'; readonly factor: number; readonly phase: string; readonly plusMs: number };
 
-/** `1s` -> absolute; `2x baseline` (also `1.5x run`) -> relative to that phase's p99. */
+/**
+ * `1s` -> absolute; `2x baseline` (also `1.5x run`) -> relative to that phase's p99; `2x baseline +
+ * 150ms` adds a fixed slack (a reference p99 of a few tens of ms doubles with scheduling noise alone).
+ */
 export function parseLatencyBound(text: string, where: string): LatencyBound {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*x\s+([a-z0-9][a-z0-9._-]*)\s*$/.exec(text);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*x\s+([a-z0-9][a-z0-9._-]*)\s*(?:\+\s*(\S+)\s*)?$/.exec(text);
   if (m === null) return { kind: 'absolute', ms: parseDuration(text, where) };
   const factor = Number(m[1]);
   if (!(factor > 0)) throw new UsageError(`${where}: "${text}": the factor must be above 0`);
-  return { kind: 'relative', factor, phase: m[2]! };
+  const plusMs = m[3] === undefined ? 0 : parseDuration(m[3], where);
+  return { kind: 'relative', factor, phase: m[2]!, plusMs };
 }
 
 export interface ObjectiveResult {
@@ -126,13 +130,13 @@ export function evaluateObjectives(
         });
         continue;
       }
-      const wanted = bound.kind === 'absolute' ? bound.ms : bound.factor * reference!;
+      const wanted = bound.kind === 'absolute' ? bound.ms : bound.factor * reference! + bound.plusMs;
       // Round the bound to the millisecond so the report reads as it judges.
       const wantedMs = Math.round(wanted);
       const what =
         bound.kind === 'absolute'
           ? formatDuration(wantedMs)
-          : `${formatDuration(wantedMs)} (${bound.factor}x ${bound.phase}'s p99 ${formatDuration(Math.round(reference!))})`;
+          : `${formatDuration(wantedMs)} (${bound.factor}x ${bound.phase}'s p99 ${formatDuration(Math.round(reference!))}${bound.plusMs > 0 ? ` + ${formatDuration(bound.plusMs)}` : ''})`;
       const p99 = m.p99Ms;
       const ok = p99 !== null && p99 <= wantedMs;
       out.push({

@@ -22,7 +22,8 @@ import { ServiceName, VersionLabel } from '../../proxy/schema/topology.js';
  *     - phase: run           # "run" (whole run), a step name (its [at, at+for] window) or a phase name
  *       successRate: 99.9    # minimum % of requests that succeeded
  *       p99: 1s              # maximum client p99 latency: a duration, or relative to another
- *                            # phase measured in the same run: `2x baseline`
+ *                            # phase measured in the same run: `2x baseline` (`2x baseline + 150ms`
+ *                            # adds a fixed slack)
  *
  * Durations are strings as on the command line (`500ms`, `10s`, `1m30s`); `fault` takes the same
  * fields as the flags of `meshdev fault add`; `policy.set` takes the same KEY=VALUE pairs as
