@@ -114,12 +114,16 @@ export class MeshProxy {
         for_ms: Math.round(e.until - e.at),
       });
     } else if (e.type === 're-admitted') {
-      this.log.info(`re-admitted ${e.endpointId} to ${upstream}`, {
-        event: 'readmitted',
-        upstream,
-        endpoint: e.endpointId,
-        ejected_for_ms: Math.round(e.ejectedForMs),
-      });
+      this.log.info(
+        `re-admitted ${e.endpointId} to ${upstream}${e.cause === 'detection-disabled' ? ' (outlier detection switched off)' : ''}`,
+        {
+          event: 'readmitted',
+          upstream,
+          endpoint: e.endpointId,
+          ejected_for_ms: Math.round(e.ejectedForMs),
+          cause: e.cause,
+        },
+      );
     } else {
       this.log.warn(`not ejecting ${e.endpointId} from ${upstream}: max ejection percent reached`, {
         event: 'ejection_skipped',

@@ -99,7 +99,9 @@ describe('OutlierDetector', () => {
     expect(detector.isEjected('a')).toBe(true);
     expect(detector.tick()).toEqual([]);
     clock.advance(1);
-    expect(detector.tick()).toEqual([{ type: 're-admitted', endpointId: 'a', at: 11_000, ejectedForMs: 10_000 }]);
+    expect(detector.tick()).toEqual([
+      { type: 're-admitted', endpointId: 'a', at: 11_000, ejectedForMs: 10_000, cause: 'ejection-ended' },
+    ]);
     expect(detector.isEjected('a')).toBe(false);
     expect(detector.ejectedEndpoints).toBe(0);
     expect(events.map((e) => e.type)).toEqual(['ejected', 'ejection-skipped', 're-admitted']);
@@ -251,6 +253,27 @@ describe('OutlierDetector', () => {
     expect(detector.isEjected('a')).toBe(false);
     detector.configure({ consecutive5xx: 2 });
     expect(repeat('a', '5xx', 2)).toMatchObject({ reason: 'consecutive-5xx' });
+  });
+
+  it('re-admits every ejected endpoint at once when detection is switched off live', () => {
+    const { clock, detector, events, repeat } = setup(['a', 'b', 'c', 'd']);
+    repeat('a', 'gateway-error', 3);
+    repeat('b', '5xx', 5);
+    clock.advance(2_000);
+    detector.configure({ maxEjectionPercent: 25 }); // tuning with detection still on keeps the ejections
+    expect(detector.ejectedEndpoints).toBe(2);
+    detector.configure({ consecutive5xx: 0 }); // one rule off: gateway errors still count
+    expect(detector.ejectedEndpoints).toBe(2);
+    detector.configure({ consecutiveGatewayErrors: 0 });
+    expect(detector.ejectedEndpoints).toBe(0);
+    expect(['a', 'b', 'c', 'd'].filter((id) => detector.isEjected(id))).toEqual([]);
+    expect(events.filter((e) => e.type === 're-admitted')).toEqual([
+      { type: 're-admitted', endpointId: 'a', at: 3_000, ejectedForMs: 2_000, cause: 'detection-disabled' },
+      { type: 're-admitted', endpointId: 'b', at: 3_000, ejectedForMs: 2_000, cause: 'detection-disabled' },
+    ]);
+    expect(detector.tick()).toEqual([]); // nothing left to re-admit twice
+    detector.configure({ consecutiveGatewayErrors: 3 }); // and back on: detection starts afresh
+    expect(repeat('a', 'gateway-error', 3)).toMatchObject({ type: 'ejected', endpointId: 'a', multiplier: 2 });
   });
 
   it('exposes per-endpoint state for the admin API', () => {

@@ -62,7 +62,14 @@ export type OutlierEvent =
       /** How many times in a row (the ejection-time multiplier). */
       readonly multiplier: number;
     }
-  | { readonly type: 're-admitted'; readonly endpointId: string; readonly at: number; readonly ejectedForMs: number }
+  | {
+      readonly type: 're-admitted';
+      readonly endpointId: string;
+      readonly at: number;
+      readonly ejectedForMs: number;
+      /** Why now: the ejection time ran out, or outlier detection was switched off live. */
+      readonly cause: ReadmissionCause;
+    }
   /** An ejection was due but max ejection percent forbade it. */
   | {
       readonly type: 'ejection-skipped';
@@ -70,6 +77,8 @@ export type OutlierEvent =
       readonly reason: EjectionReason;
       readonly at: number;
     };
+
+export type ReadmissionCause = 'ejection-ended' | 'detection-disabled';
 
 export type OutlierListener = (event: OutlierEvent) => void;
 
@@ -123,9 +132,18 @@ export class OutlierDetector {
     this.options = validateOutlierOptions({ ...DEFAULT_OUTLIER_DETECTION, ...options });
   }
 
-  /** Live tuning; existing ejections keep their end time. */
+  /**
+   * Live tuning; existing ejections keep their end time, unless the new options switch detection off
+   * (both thresholds 0): then every ejected endpoint is re-admitted at once. Whoever turns detection
+   * off wants every instance back in rotation, not the last verdicts of a detector that no longer
+   * runs (Envoy gets there by rebuilding the cluster without its ejections).
+   */
   configure(options: Partial<OutlierDetectorOptions>): void {
     this.options = validateOutlierOptions({ ...this.options, ...options });
+    if (this.ejectedCount > 0 && this.options.consecutive5xx === 0 && this.options.consecutiveGatewayErrors === 0) {
+      const now = this.clock.now();
+      for (const [id, s] of this.endpoints) if (s.ejected) this.readmit(id, s, now, 'detection-disabled');
+    }
   }
 
   get settings(): Readonly<OutlierDetectorOptions> {
@@ -327,14 +345,19 @@ export class OutlierDetector {
     });
   }
 
-  private readmit(id: string, s: EndpointOutlierState, now: number): OutlierEvent {
+  private readmit(
+    id: string,
+    s: EndpointOutlierState,
+    now: number,
+    cause: ReadmissionCause = 'ejection-ended',
+  ): OutlierEvent {
     const ejectedForMs = now - s.ejectedAt;
     s.ejected = false;
     s.healthySince = now;
     s.consecutive5xx = 0;
     s.consecutiveGatewayErrors = 0;
     this.ejectedCount--;
-    return this.emit({ type: 're-admitted', endpointId: id, at: now, ejectedForMs });
+    return this.emit({ type: 're-admitted', endpointId: id, at: now, ejectedForMs, cause });
   }
 
   /**
