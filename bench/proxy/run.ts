@@ -11,7 +11,7 @@
  * node-http-proxy with a keep-alive agent, and nginx and haproxy when installed.
  *
  * Env: BENCH_SECONDS (throughput run per target and round, default 5), BENCH_LATENCY_SECONDS (fixed-rate run,
- * default 5), BENCH_ROUNDS (default 3), BENCH_RATE (default 1000), BENCH_CONNECTIONS (default 50), BENCH_SOAK_SECONDS (e.g. 300:
+ * default 5), BENCH_ROUNDS (default 5), BENCH_RATE (default 1000), BENCH_CONNECTIONS (default 50), BENCH_SOAK_SECONDS (e.g. 300:
  * also soak meshdev at the fixed rate and report RSS growth), BENCH_ACCESS_LOG_SAMPLE (default 0.01),
  * BENCH_NODE_FLAGS (node flags for meshdev; default: the sidecar's own, proxy/node-options.ts),
  * BENCH_REFERENCE_NODE_FLAGS (node flags for node-http-proxy; default none, as it is usually run),
@@ -36,6 +36,7 @@ import {
   fixedRate,
   fmt,
   freePort,
+  median,
   hasTaskset,
   nginxTempPaths,
   pinned,
@@ -53,8 +54,8 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 5);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
-/** Interleaved rounds per target (the median is reported). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Interleaved rounds per target (medians are reported, of per-round ratios and differences where paired). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ACCESS_LOG_SAMPLE = process.env.BENCH_ACCESS_LOG_SAMPLE ?? '0.01';
 /** meshdev runs with the flags and env the sidecars ship with; node-http-proxy with Node's defaults. */
 const NODE_FLAGS = splitFlags(process.env.BENCH_NODE_FLAGS ?? SIDECAR_NODE_OPTIONS);
@@ -158,16 +159,27 @@ http { access_log off; ${nginxTempPaths(dir)}
       },
     });
   }
+  // The figures against a reference are paired by round: each round's ratio to node-http-proxy and each
+  // round's difference to the direct path come from runs a few seconds apart, so the drift of a shared
+  // machine between rounds cancels; the table gives their medians (and the per-round values below it).
+  const paired = (name: string) => {
+    const tp = tpRuns.get(name)!;
+    const lat = latRuns.get(name)!;
+    const ref = tpRuns.get('node-http-proxy')!;
+    const direct = latRuns.get('direct (no proxy)')!;
+    const ratios = tp.map((r, i) => r.rps / ref[i]!.rps);
+    const p50s = lat.map((r, i) => r.p50 - direct[i]!.p50);
+    const p99s = lat.map((r, i) => r.p99 - direct[i]!.p99);
+    return { ratios, p50s, p99s, ratio: median(ratios), addedP50: median(p50s), addedP99: median(p99s) };
+  };
 
-  const ref = results.get('node-http-proxy')!.tp.rps;
-  const direct = results.get('direct (no proxy)')!.lat;
   const lines: string[] = [];
   lines.push(
     `Proxy benchmark (${new Date().toISOString()}, ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${hasTaskset ? `proxy on core ${PROXY_CORE}, backend + load on core ${LOAD_CORE}` : 'no taskset: unpinned'})`,
   );
   lines.push('');
   lines.push(
-    `Median of ${ROUNDS} interleaved rounds; load average at the end: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores; CPU pressure (some, avg60): ${(await cpuPressure()) ?? '-'}%.`,
+    `Medians of ${ROUNDS} interleaved rounds (ratios and added latency: medians of the per-round ratio and difference); load average at the end: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores; CPU pressure (some, avg60): ${(await cpuPressure()) ?? '-'}%.`,
   );
   lines.push(
     `Backend: ${backend.kind === 'nginx' ? 'nginx (1 worker; same body and headers as the Node backend, plus `server: nginx`)' : 'Node (roles.ts backend)'} on core ${LOAD_CORE}, the same for every target. ` +
@@ -181,20 +193,27 @@ http { access_log off; ${nginxTempPaths(dir)}
   for (const t of targets) {
     const r = results.get(t.name)!;
     const isDirect = t.name.startsWith('direct');
+    const pr = paired(t.name);
     lines.push(
-      `| ${t.name} | ${Math.round(r.tp.rps)} | ${fmt(r.tp.rps / ref)}x | ${fmt(r.lat.p50, 3)} | ${fmt(r.lat.p99, 3)} | ${isDirect ? '-' : fmt(r.lat.p50 - direct.p50, 3)} | ${isDirect ? '-' : fmt(r.lat.p99 - direct.p99, 3)} | ${fmt(r.lat.service.p50, 3)} | ${fmt(r.lat.cpuUs, 0)} | ${memCell(fresh.get(t.name))} | ${fmt(fresh.get(t.name)?.peak ?? NaN, 1)} | ${t.pid === undefined ? '-' : fmt(r.lat.rssMb, 1)} | ${r.tp.errors + r.lat.errors} |`,
+      `| ${t.name} | ${Math.round(r.tp.rps)} | ${fmt(pr.ratio)}x | ${fmt(r.lat.p50, 3)} | ${fmt(r.lat.p99, 3)} | ${isDirect ? '-' : fmt(pr.addedP50, 3)} | ${isDirect ? '-' : fmt(pr.addedP99, 3)} | ${fmt(r.lat.service.p50, 3)} | ${fmt(r.lat.cpuUs, 0)} | ${memCell(fresh.get(t.name))} | ${fmt(fresh.get(t.name)?.peak ?? NaN, 1)} | ${t.pid === undefined ? '-' : fmt(r.lat.rssMb, 1)} | ${r.tp.errors + r.lat.errors} |`,
     );
   }
   const m = results.get('meshdev')!;
+  const mp = paired('meshdev');
+  const perRound = (xs: number[], digits: number) => xs.map((x) => fmt(x, digits)).join(' / ');
   lines.push('');
   lines.push(
-    `Targets: throughput >= 2x node-http-proxy: ${m.tp.rps / ref >= 2 ? 'PASS' : 'FAIL'} (${fmt(m.tp.rps / ref)}x); ` +
-      `added p50 <= 0.3 ms: ${m.lat.p50 - direct.p50 <= 0.3 ? 'PASS' : 'FAIL'}; added p99 <= 1 ms: ${m.lat.p99 - direct.p99 <= 1 ? 'PASS' : 'FAIL'}; ` +
+    `meshdev per round: vs node-http-proxy ${perRound(mp.ratios, 2)}; added p50 ms ${perRound(mp.p50s, 3)}; added p99 ms ${perRound(mp.p99s, 3)}.`,
+  );
+  lines.push('');
+  lines.push(
+    `Targets: throughput >= 2x node-http-proxy: ${mp.ratio >= 2 ? 'PASS' : 'FAIL'} (${fmt(mp.ratio)}x); ` +
+      `added p50 <= 0.3 ms: ${mp.addedP50 <= 0.3 ? 'PASS' : 'FAIL'}; added p99 <= 1 ms: ${mp.addedP99 <= 1 ? 'PASS' : 'FAIL'}; ` +
       `RSS <= 50 MB at ${RATE} rps (fresh process, steady): ${(fresh.get('meshdev')?.rss ?? Infinity) <= 50 ? 'PASS' : 'FAIL'} (${fmt(fresh.get('meshdev')?.rss ?? NaN, 1)} MB, of which ${fmt(fresh.get('meshdev')?.anon ?? NaN, 1)} MB private, PSS ${fmt(fresh.get('meshdev')?.pss ?? NaN, 1)} MB; peak ${fmt(fresh.get('meshdev')?.peak ?? NaN, 1)} MB; ${fmt(m.lat.rssMb, 1)} MB after the max-throughput runs)`,
   );
   lines.push('');
   lines.push(
-    `Columns: "added" = target minus direct, from when each request was due (the generator's own timer lateness, p50 ${fmt(direct.lag.p50, 3)} ms, is in every row); ` +
+    `Columns: "vs node-http-proxy" = median of the per-round ratios; "added" = median of the per-round differences target minus direct, from when each request was due (the generator's own timer lateness, p50 ${fmt(results.get('direct (no proxy)')!.lat.lag.p50, 3)} ms, is in every row); ` +
       `"service" = from when it was actually sent (not corrected); CPU µs/req = the proxy process's CPU time during the ${RATE} rps run / requests; ` +
       `"RSS steady" = median RSS over the second half of a ${Math.max(LATENCY_SECONDS, 10)} s run at ${RATE} rps in a newly started process, "private" its anonymous part (the rest is file-backed, mostly the node binary, shared by every Node process), PSS its proportional set size (shared pages divided among the processes mapping them: here the few Node processes of the benchmark, in a mesh every sidecar); "peak fresh" = highest RSS in that run (warm-up: JIT, first connections); "after max load" = peak during the ${RATE} rps runs that follow the wrk runs (V8 keeps the heap it grew). ` +
       `Node flags: meshdev ${NODE_FLAGS.join(' ') || '(none)'} (the sidecar's), node-http-proxy ${REFERENCE_NODE_FLAGS.join(' ') || '(none)'}.`,
