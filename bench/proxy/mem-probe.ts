@@ -68,7 +68,7 @@ const ENTRIES: Record<string, string> = {
   'schema module': idle(`import * as s from '${path.resolve('proxy/schema/index.ts')}';\nglobalThis.keep = s;`),
   'prom-client (Registry only)': idle(`import { Registry } from 'prom-client';\nglobalThis.keep = new Registry();`),
   'prom-client default metrics': idle(
-    `import { Registry, collectDefaultMetrics } from 'prom-client';\nconst r = new Registry();\ncollectDefaultMetrics({ register: r, prefix: 'meshdev_', eventLoopMonitoringPrecision: 20 });\nglobalThis.keep = r;`,
+    `import { Registry, collectDefaultMetrics } from 'prom-client';\nconst r = new Registry();\ncollectDefaultMetrics({ register: r, prefix: 'meshdev_', eventLoopMonitoringPrecision: 100 });\nglobalThis.keep = r;`,
   ),
   'prom-client + ProxyMetrics': idle(
     `import { Registry } from 'prom-client';\nimport { ProxyMetrics } from '${path.resolve('proxy/metrics.ts')}';\nglobalThis.keep = new ProxyMetrics(new Registry());`,
