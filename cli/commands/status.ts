@@ -5,7 +5,9 @@ import { formatStatus } from '../mesh/status.js';
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('show every instance: container state and Consul health, and the mesh endpoints')
+    .description(
+      "show every instance: container state, Consul health, the callers' sidecars that eject it, and the mesh endpoints",
+    )
     .option('-f, --file <mesh.yaml>', 'topology file (default: ./mesh.yaml, else the bundled demo)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { file?: string; json?: boolean }) => {

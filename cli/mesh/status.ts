@@ -4,6 +4,8 @@ import { serviceHealth } from '../runtime/consul.js';
 import type { ProjectContainer } from '../runtime/docker.js';
 import { listProjectContainers } from '../runtime/docker.js';
 import type { ResolvedMesh } from './model.js';
+import type { OutlierView } from './ejections.js';
+import { outliersFromEndpoints, readProxyEndpoints, runningProxies } from './ejections.js';
 
 export interface InstanceStatus {
   readonly id: string;
@@ -15,6 +17,11 @@ export interface InstanceStatus {
   /** Consul's verdict on the instance: passing, warning, critical, or unknown (not registered / Consul down). */
   readonly health: string;
   readonly sidecar: { readonly container: string; readonly state: string };
+  /**
+   * The callers (instance ids, or `ingress`) whose sidecars have ejected this instance right now:
+   * they saw it fail, whatever Consul's check says. Null when no proxy's admin API could be read.
+   */
+  readonly ejectedBy: readonly string[] | null;
 }
 
 export interface MeshStatus {
@@ -46,12 +53,16 @@ export function meshEndpoints(mesh: ResolvedMesh, grafanaRunning: boolean): Mesh
   };
 }
 
-/** Joins what Docker says (containers) with what Consul says (health) per instance. Pure. */
+/**
+ * Joins what Docker says (containers), what Consul says (health) and what the callers' sidecars say
+ * (ejections; undefined when none could be asked) per instance. Pure.
+ */
 export function buildStatus(
   mesh: ResolvedMesh,
   containers: readonly ProjectContainer[],
   health: ReadonlyMap<string, ConsulInstanceHealth>,
   consulReachable: boolean,
+  outliers?: Readonly<Record<string, OutlierView>>,
 ): MeshStatus {
   const byService = new Map(containers.map((c) => [c.composeService, c]));
   const services = mesh.services.map((svc) => ({
@@ -69,6 +80,7 @@ export function buildStatus(
           container: sidecar?.name ?? `${mesh.project}-${inst.sidecarContainer}`,
           state: sidecar?.state ?? 'missing',
         },
+        ejectedBy: outliers === undefined ? null : (outliers[inst.id]?.ejectedBy ?? []),
       };
     }),
   }));
@@ -101,17 +113,21 @@ export async function collectStatus(docker: Docker, mesh: ResolvedMesh): Promise
       consulReachable = false;
     }
   }
-  return buildStatus(mesh, containers, health, consulReachable);
+  const proxies = runningProxies(containers);
+  const views = await readProxyEndpoints(docker, proxies);
+  const outliers = views.size > 0 ? outliersFromEndpoints(views) : undefined;
+  return buildStatus(mesh, containers, health, consulReachable, outliers);
 }
 
 /** The human table of `meshdev status`. */
 export function formatStatus(status: MeshStatus): string {
   const lines: string[] = [];
   lines.push(`mesh ${status.name} (${status.running ? 'running' : 'not running'})`);
-  const rows: string[][] = [['SERVICE', 'INSTANCE', 'VERSION', 'APP', 'SIDECAR', 'HEALTH']];
+  const rows: string[][] = [['SERVICE', 'INSTANCE', 'VERSION', 'APP', 'SIDECAR', 'HEALTH', 'EJECTED BY']];
   for (const svc of status.services) {
     for (const inst of svc.instances) {
-      rows.push([svc.name, inst.id, inst.version, inst.state, inst.sidecar.state, inst.health]);
+      const ejectedBy = inst.ejectedBy === null ? '?' : inst.ejectedBy.length === 0 ? '-' : inst.ejectedBy.join(',');
+      rows.push([svc.name, inst.id, inst.version, inst.state, inst.sidecar.state, inst.health, ejectedBy]);
     }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { getJson } from './http-json.js';
 
 /** What the CLI reads from Consul's HTTP API (health of instances; the proxy has its own watcher). */
 export interface ConsulInstanceHealth {
@@ -14,15 +15,6 @@ export interface ConsulInstanceHealth {
 interface HealthEntry {
   Service: { ID: string; Service: string; Address: string; Port: number; Meta: Record<string, string> | null };
   Checks: Array<{ Status: 'passing' | 'warning' | 'critical' }>;
-}
-
-async function getJson<T>(url: string, timeoutMs = 2000): Promise<T> {
-  const res = await request(url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  if (res.statusCode !== 200) {
-    await res.body.dump();
-    throw new Error(`${url} answered ${res.statusCode}`);
-  }
-  return (await res.body.json()) as T;
 }
 
 function worst(checks: HealthEntry['Checks']): ConsulInstanceHealth['status'] {

@@ -147,6 +147,20 @@ function firstFailure(outcomes: readonly Outcome[]): string {
 
 const cli = (args: string[]): Promise<string> => cliIn(workdir, args);
 
+/** `meshdev status --json`'s callers ejecting `instance`, polled until some are listed or `withinMs` passed. */
+async function statusEjectedBy(instance: string, withinMs: number): Promise<readonly string[] | null> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const status = JSON.parse(await cli(['status', '--json'])) as {
+      services: Array<{ instances: Array<{ id: string; ejectedBy: string[] | null }> }>;
+    };
+    const found = status.services.flatMap((s) => s.instances).find((i) => i.id === instance);
+    const ejectedBy = found?.ejectedBy ?? null;
+    if ((ejectedBy !== null && ejectedBy.length > 0) || Date.now() >= deadline) return ejectedBy;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function containerTime(name: string, field: 'StartedAt' | 'FinishedAt'): Promise<number> {
   const r = await execa('docker', ['inspect', '-f', `{{.State.${field}}}`, name]);
   return Date.parse(r.stdout.trim());
@@ -274,11 +288,14 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
   });
 
   it('abort 100% on one instance: ejected, clients see >= 99.9% success', async () => {
-    const { outcomes, result: addedAt } = await underLoad(12_000, async () => {
+    const {
+      outcomes,
+      result: { addedAt, ejectedBy },
+    } = await underLoad(12_000, async () => {
       await new Promise((r) => setTimeout(r, 2000));
       const at = Date.now();
       await cli(['fault', 'add', 'catalog-3', '--abort', '503', '--ttl', '60s']);
-      return at;
+      return { addedAt: at, ejectedBy: await statusEjectedBy('catalog-3', 5000) };
     });
     const f = figures(outcomes);
     const events = await sidecarEvents(addedAt);
@@ -291,6 +308,8 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     await cli(['fault', 'rm', '--all']);
     expect(f.successPercent, firstFailure(outcomes)).toBeGreaterThanOrEqual(99.9);
     expect(ejectedAt, 'the gateway sidecar never ejected catalog-3').toBeDefined();
+    // `meshdev status` tells the same: Consul still passes catalog-3, its caller has taken it out.
+    expect(ejectedBy, '`meshdev status` never showed catalog-3 ejected').toEqual(['gateway-1']);
   });
 
   it('pause 1 of 3 catalog replicas: clients see >= 99.9% success, p99 bounded by the per-try timeout plus backoff', async () => {

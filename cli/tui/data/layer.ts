@@ -1,20 +1,17 @@
 import type Docker from 'dockerode';
-import { request } from 'undici';
 import { LABELS } from '../../compose/labels.js';
 import type { ResolvedMesh } from '../../mesh/model.js';
 import { serviceHealth } from '../../runtime/consul.js';
 import { listProjectContainers } from '../../runtime/docker.js';
-import { INSTANCE_PORTS } from '../../../proxy/schema/index.js';
 import type { UiAction } from '../state/actions.js';
 import type { ActiveFault, ActivePartition, HealthStatus } from '../state/types.js';
-import { containerAddress } from '../../runtime/address.js';
-import type { EndpointsView } from './parse.js';
+import { getJson as getJsonWithin } from '../../runtime/http-json.js';
+import { outliersFromEndpoints, readProxyEndpoints, runningProxies } from '../../mesh/ejections.js';
 import {
   combinedQuery,
   containersByInstance,
   describeDockerEvent,
   metricQueries,
-  outliersFromEndpoints,
   parseVector,
   splitCombined,
   statsFromResults,
@@ -40,14 +37,7 @@ export interface DataLayerOptions {
 
 const HTTP_TIMEOUT_MS = 1500;
 
-async function getJson(url: string): Promise<unknown> {
-  const res = await request(url, { headersTimeout: HTTP_TIMEOUT_MS, bodyTimeout: HTTP_TIMEOUT_MS });
-  if (res.statusCode !== 200) {
-    await res.body.dump();
-    throw new Error(`${url} answered ${res.statusCode}`);
-  }
-  return res.body.json();
-}
+const getJson = (url: string): Promise<unknown> => getJsonWithin(url, HTTP_TIMEOUT_MS);
 
 /**
  * The one place the UI does I/O to watch the mesh: every `refreshMs` it lists containers, asks
@@ -137,10 +127,7 @@ export class DataLayer {
           list,
         ),
       });
-      await this.pollSidecars(
-        dispatch,
-        list.filter((c) => c.role === 'sidecar' && c.state === 'running' && c.instance !== undefined),
-      );
+      await this.pollSidecars(dispatch, runningProxies(list));
     } catch {
       dispatch({ type: 'containers', now: this.now(), reachable: false, containers: {} });
     }
@@ -148,23 +135,9 @@ export class DataLayer {
 
   private async pollSidecars(
     dispatch: (action: UiAction) => void,
-    sidecars: ReadonlyArray<{ id: string; instance: string | undefined }>,
+    proxies: ReadonlyArray<{ id: string; caller: string }>,
   ): Promise<void> {
-    const views = new Map<string, EndpointsView>();
-    await Promise.all(
-      sidecars.map(async (s) => {
-        try {
-          let host = this.addresses.get(s.id);
-          if (host === undefined) {
-            host = await containerAddress(this.docker, s.id);
-            this.addresses.set(s.id, host);
-          }
-          views.set(s.instance!, (await getJson(`http://${host}:${INSTANCE_PORTS.admin}/endpoints`)) as EndpointsView);
-        } catch {
-          this.addresses.delete(s.id);
-        }
-      }),
-    );
+    const views = await readProxyEndpoints(this.docker, proxies, this.addresses, HTTP_TIMEOUT_MS);
     dispatch({ type: 'outliers', now: this.now(), outliers: outliersFromEndpoints(views) });
   }
 

@@ -4,7 +4,6 @@ import type { MetricResults, Sample } from './parse.js';
 import {
   containersByInstance,
   describeDockerEvent,
-  outliersFromEndpoints,
   parseVector,
   splitCombined,
   combinedQuery,
@@ -62,29 +61,6 @@ describe('statsFromResults', () => {
     const body = { status: 'success', data: { result: [{ metric: { service: 'a' }, value: [1, '2.5'] }] } };
     expect(parseVector(body)).toEqual([{ labels: { service: 'a' }, value: 2.5 }]);
     expect(parseVector({})).toEqual([]);
-  });
-});
-
-describe('outliersFromEndpoints', () => {
-  it('counts the callers that eject each instance and reads in-flight from its own sidecar', () => {
-    const views = new Map([
-      [
-        'gateway-1',
-        {
-          catalog: {
-            endpoints: [
-              { id: 'catalog-1', state: 'healthy' },
-              { id: 'catalog-2', state: 'ejected' },
-            ],
-          },
-        },
-      ],
-      ['gateway-2', { catalog: { endpoints: [{ id: 'catalog-2', state: 'ejected' }] } }],
-      ['catalog-2', { catalog: { endpoints: [{ id: 'app', state: 'healthy', active: 3 }] } }],
-    ]);
-    const out = outliersFromEndpoints(views);
-    expect(out['catalog-2']).toEqual({ ejectedBy: ['gateway-1', 'gateway-2'], active: 3 });
-    expect(out['catalog-1']).toEqual({ ejectedBy: [], active: undefined });
   });
 });
 

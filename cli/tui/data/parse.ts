@@ -1,5 +1,5 @@
 import type { ProjectContainer } from '../../runtime/docker.js';
-import type { ClientStats, InstanceContainers, OutlierView, RequestStats } from '../state/types.js';
+import type { ClientStats, InstanceContainers, RequestStats } from '../state/types.js';
 import { NO_STATS } from '../state/types.js';
 
 /**
@@ -132,38 +132,6 @@ export function statsFromResults(r: MetricResults): {
           paused: r.clientPaused.length === 0 ? undefined : one(r.clientPaused) === 1,
         };
   return { services, instances, client };
-}
-
-/** `/endpoints` of one sidecar: per upstream, its endpoints with id, state and requests in flight. */
-export type EndpointsView = Readonly<
-  Record<string, { readonly endpoints?: ReadonlyArray<{ id?: string; state?: string; active?: number }> }>
->;
-
-/**
- * Who ejects whom, from every sidecar's `/endpoints`. A sidecar lists its own app as endpoint
- * `app` of its inbound upstream: that one gives the instance's requests in flight.
- */
-export function outliersFromEndpoints(views: ReadonlyMap<string, EndpointsView>): Record<string, OutlierView> {
-  const ejectedBy = new Map<string, string[]>();
-  const active = new Map<string, number>();
-  for (const [caller, view] of views) {
-    for (const upstream of Object.values(view)) {
-      for (const e of upstream.endpoints ?? []) {
-        if (e.id === undefined) continue;
-        if (e.id === 'app') {
-          active.set(caller, (active.get(caller) ?? 0) + (e.active ?? 0));
-          continue;
-        }
-        if (!ejectedBy.has(e.id)) ejectedBy.set(e.id, []);
-        if (e.state === 'ejected') ejectedBy.get(e.id)!.push(caller);
-      }
-    }
-  }
-  const out: Record<string, OutlierView> = {};
-  for (const id of new Set([...ejectedBy.keys(), ...active.keys()])) {
-    out[id] = { ejectedBy: (ejectedBy.get(id) ?? []).sort(), active: active.get(id) };
-  }
-  return out;
 }
 
 /** Docker event -> (subject, action) for the log; undefined for events the UI does not show. */

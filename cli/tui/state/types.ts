@@ -1,3 +1,5 @@
+import type { OutlierView } from '../../mesh/ejections.js';
+
 /**
  * Everything the terminal UI shows, as one immutable value. The data layer turns what Docker,
  * Consul, Prometheus and the sidecars say into `UiAction`s; `reduce` folds them into this state;
@@ -42,13 +44,7 @@ export interface ClientStats extends RequestStats {
   readonly paused: boolean | undefined;
 }
 
-/** What the sidecars report about one instance as an upstream endpoint. */
-export interface OutlierView {
-  /** Instance ids of the callers (sidecars) that currently eject it. */
-  readonly ejectedBy: readonly string[];
-  /** Requests in flight at the instance's own sidecar (inbound). */
-  readonly active: number | undefined;
-}
+export type { OutlierView };
 
 export interface ActiveFault {
   readonly id: string;

@@ -1,0 +1,93 @@
+import type Docker from 'dockerode';
+import { INSTANCE_PORTS } from '../../proxy/schema/index.js';
+import { containerAddress } from '../runtime/address.js';
+import type { ProjectContainer } from '../runtime/docker.js';
+import { getJson } from '../runtime/http-json.js';
+
+/**
+ * The mesh's own view of its instances: which callers' sidecars eject an instance right now. Consul
+ * says whether an instance answers its health check; only the callers know that it fails their
+ * requests (an injected abort, a bad release) and that they have taken it out of rotation.
+ */
+
+/** What the sidecars report about one instance as an upstream endpoint. */
+export interface OutlierView {
+  /** Instance ids of the callers (sidecars, or `ingress`) that currently eject it. */
+  readonly ejectedBy: readonly string[];
+  /** Requests in flight at the instance's own sidecar (inbound). */
+  readonly active: number | undefined;
+}
+
+/** `/endpoints` of one sidecar: per upstream, its endpoints with id, state and requests in flight. */
+export type EndpointsView = Readonly<
+  Record<string, { readonly endpoints?: ReadonlyArray<{ id?: string; state?: string; active?: number }> }>
+>;
+
+/**
+ * Who ejects whom, from every sidecar's `/endpoints`. A sidecar lists its own app as endpoint
+ * `app` of its inbound upstream: that one gives the instance's requests in flight.
+ */
+export function outliersFromEndpoints(views: ReadonlyMap<string, EndpointsView>): Record<string, OutlierView> {
+  const ejectedBy = new Map<string, string[]>();
+  const active = new Map<string, number>();
+  for (const [caller, view] of views) {
+    for (const upstream of Object.values(view)) {
+      for (const e of upstream.endpoints ?? []) {
+        if (e.id === undefined) continue;
+        if (e.id === 'app') {
+          active.set(caller, (active.get(caller) ?? 0) + (e.active ?? 0));
+          continue;
+        }
+        if (!ejectedBy.has(e.id)) ejectedBy.set(e.id, []);
+        if (e.state === 'ejected') ejectedBy.get(e.id)!.push(caller);
+      }
+    }
+  }
+  const out: Record<string, OutlierView> = {};
+  for (const id of new Set([...ejectedBy.keys(), ...active.keys()])) {
+    out[id] = { ejectedBy: (ejectedBy.get(id) ?? []).sort(), active: active.get(id) };
+  }
+  return out;
+}
+
+/** The running meshdev proxies of a mesh (every instance's sidecar and the ingress), named as callers. */
+export function runningProxies(containers: readonly ProjectContainer[]): Array<{ id: string; caller: string }> {
+  const out: Array<{ id: string; caller: string }> = [];
+  for (const c of containers) {
+    if (c.state !== 'running') continue;
+    if (c.role === 'sidecar' && c.instance !== undefined) out.push({ id: c.id, caller: c.instance });
+    else if (c.role === 'ingress') out.push({ id: c.id, caller: 'ingress' });
+  }
+  return out;
+}
+
+/**
+ * Every proxy's `/endpoints` on its admin port, by caller; a proxy that does not answer is left
+ * out (and its cached address forgotten). `addresses` caches container addresses across calls.
+ */
+export async function readProxyEndpoints(
+  docker: Docker,
+  proxies: ReadonlyArray<{ id: string; caller: string }>,
+  addresses: Map<string, string> = new Map(),
+  timeoutMs = 1500,
+): Promise<Map<string, EndpointsView>> {
+  const views = new Map<string, EndpointsView>();
+  await Promise.all(
+    proxies.map(async (p) => {
+      try {
+        let host = addresses.get(p.id);
+        if (host === undefined) {
+          host = await containerAddress(docker, p.id);
+          addresses.set(p.id, host);
+        }
+        views.set(
+          p.caller,
+          await getJson<EndpointsView>(`http://${host}:${INSTANCE_PORTS.admin}/endpoints`, timeoutMs),
+        );
+      } catch {
+        addresses.delete(p.id);
+      }
+    }),
+  );
+  return views;
+}
