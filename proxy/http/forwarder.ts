@@ -120,6 +120,12 @@ class Exchange implements UpstreamHandler {
   private requestId = '';
   private traceId = '';
   private headers!: string[];
+  /**
+   * The request came without `Host` (HTTP/1.0 allows that). It goes upstream as HTTP/1.1, which
+   * requires one (RFC 9112 3.2: Node's servers answer 400 without it), so each try adds the
+   * endpoint's address, as a client that had connected to it directly would have sent.
+   */
+  private readonly addHost: boolean;
   private readonly hasBody: boolean;
   private readonly framing: BodyFraming;
   private readonly expectContinue: boolean;
@@ -165,6 +171,7 @@ class Exchange implements UpstreamHandler {
         ? BodyFraming.Length
         : BodyFraming.Chunked;
     this.expectContinue = h.expect !== undefined && h.expect.toLowerCase() === '100-continue';
+    this.addHost = h.host === undefined;
     if (this.hasBody && isIdempotentMethod(req.method ?? 'GET')) {
       const length = h['content-length'] === undefined ? 0 : Number(h['content-length']);
       if (length <= REPLAY_BODY_LIMIT) this.bodyCopy = [];
@@ -249,7 +256,7 @@ class Exchange implements UpstreamHandler {
       ep,
       this.req.method ?? 'GET',
       this.req.url ?? '/',
-      this.headers,
+      this.addHost ? [...this.headers, 'host', `${ep.host}:${ep.port}`] : this.headers,
       this.framing,
       this,
     );

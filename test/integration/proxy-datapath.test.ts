@@ -505,6 +505,65 @@ describe('HTTP data path', () => {
       expect((await request(`${p2.url}/`)).body).toBe('fine');
     });
 
+    it('keeps the framing right for pipelined requests, an HTTP/1.0 client without Host and a close-delimited upstream body', async () => {
+      const hosts: Record<string, string | undefined> = {};
+      const s = await server((req, res) => {
+        hosts[req.url ?? ''] = req.headers.host;
+        // The first pipelined request is the slower one: answers must still come back in order.
+        const answer = () => {
+          res.write(`body of ${req.url}`); // no content-length: chunked towards the proxy
+          res.end();
+        };
+        if (req.url === '/first') setTimeout(answer, 50);
+        else answer();
+      });
+      const p = await proxyTo([s]);
+      const exchange = (text: string) =>
+        new Promise<{ out: string; closedByProxy: boolean }>((resolve) => {
+          const sock = net.connect(p.listener.boundPort, '127.0.0.1', () => sock.write(text));
+          let out = '';
+          let closedByProxy = true;
+          sock.on('data', (d) => (out += d));
+          sock.on('close', () => resolve({ out, closedByProxy }));
+          sock.on('error', () => resolve({ out, closedByProxy }));
+          setTimeout(() => {
+            closedByProxy = false;
+            sock.destroy();
+          }, 3000);
+        });
+
+      const pipelined = await exchange(
+        'GET /first HTTP/1.1\r\nhost: x\r\n\r\nGET /second HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n',
+      );
+      expect(pipelined.out.match(/^HTTP\/1\.1 200/gm)).toHaveLength(2);
+      expect(pipelined.out.indexOf('body of /first')).toBeGreaterThan(0);
+      expect(pipelined.out.indexOf('body of /second')).toBeGreaterThan(pipelined.out.indexOf('body of /first'));
+      expect(pipelined.closedByProxy).toBe(true);
+
+      // HTTP/1.0 without keep-alive: no chunked encoding (1.0 has none), the body ends with the connection.
+      const old = await exchange('GET /old HTTP/1.0\r\n\r\n');
+      expect(old.out).toMatch(/^HTTP\/1\.1 200/);
+      expect(old.out).not.toMatch(/transfer-encoding/i);
+      expect(old.out.endsWith('\r\n\r\nbody of /old')).toBe(true);
+      expect(old.closedByProxy).toBe(true);
+      // It had no Host (1.0 needs none); upstream it is HTTP/1.1, so the proxy names the endpoint.
+      expect(hosts['/old']).toBe(`127.0.0.1:${s.port}`);
+      expect(hosts['/first']).toBe('x');
+
+      // An upstream that delimits its body by closing the connection (no length, not chunked).
+      const closing = net.createServer((sock) =>
+        sock.once('data', () =>
+          sock.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nuntil the end'),
+        ),
+      );
+      await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+      cleanup.push(() => new Promise<void>((resolve) => closing.close(() => resolve())));
+      const p2 = await proxyTo([{ host: '127.0.0.1', port: (closing.address() as net.AddressInfo).port }]);
+      const r = await request(`${p2.url}/`);
+      expect(r.status).toBe(200);
+      expect(r.body).toBe('until the end');
+    });
+
     it('malformed client HTTP gets a 4xx on that connection only', async () => {
       const s = await server((req, res) => {
         req.resume();
