@@ -307,7 +307,8 @@ class Connection {
   };
 
   private onHeaderChunk = (headers: string[]): void => {
-    // More than 32 header pairs arrive in chunks before onHeadersComplete (which then gets none).
+    // More than 32 header pairs arrive in chunks before onHeadersComplete (which then gets none);
+    // a chunked body's trailer fields arrive the same way before onMessageComplete.
     (this.headerChunks ??= []).push(...headers);
   };
 
@@ -350,6 +351,10 @@ class Connection {
   };
 
   private onMessageComplete = (): void => {
+    // Header pairs still gathered here are a chunked body's trailer fields (llhttp hands them over
+    // like headers, just before completing). Dropped, as Envoy does on HTTP/1 by default: kept, they
+    // would open the next response's headers on this connection.
+    this.headerChunks = undefined;
     if (this.informational) {
       this.informational = false;
       return;

@@ -290,6 +290,24 @@ describe('upstream client', () => {
     expect(o.headers.filter((_, i) => i % 2 === 0 && o.headers[i]!.startsWith('x-h'))).toHaveLength(50);
   });
 
+  it("drops a chunked response's trailer fields: they never show up as headers of the next response on that connection", async () => {
+    const s = await server((req, res) => {
+      if (req.url === '/with-trailer') {
+        res.writeHead(200, { trailer: 'x-checksum' });
+        res.write('body');
+        res.addTrailers({ 'x-checksum': 'abc' });
+        res.end();
+      } else res.end('plain');
+    });
+    const client = newClient();
+    const first = await exchange(client, at(s.port), { path: '/with-trailer' }).done;
+    expect(first.body.toString()).toBe('body');
+    const second = await exchange(client, at(s.port), { path: '/plain' }).done;
+    expect(second.body.toString()).toBe('plain');
+    expect(second.headers.map((h) => h.toLowerCase())).not.toContain('x-checksum');
+    expect(s.connections()).toBe(1); // the same connection carried both
+  });
+
   it('pauses reading while the handler applies backpressure, then resumes', async () => {
     const big = Buffer.alloc(4 * 1024 * 1024, 'q');
     const s = await server((_req, res) => res.end(big));
