@@ -564,6 +564,37 @@ describe('HTTP data path', () => {
       expect(r.body).toBe('until the end');
     });
 
+    it('streams a response as it comes (server-sent events), and passes a final answer after 103 Early Hints', async () => {
+      const s = await server((req, res) => {
+        if (req.url === '/hints') {
+          res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+          setTimeout(() => res.end('after hints'), 20);
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.write('data: first\n\n');
+        setTimeout(() => res.end('data: second\n\n'), 400);
+      });
+      const p = await proxyTo([s]);
+      const arrivals = await new Promise<Array<{ at: number; text: string }>>((resolve, reject) => {
+        const t0 = performance.now();
+        const got: Array<{ at: number; text: string }> = [];
+        http
+          .get(`${p.url}/events`, { agent: false }, (res) => {
+            res.on('data', (c: Buffer) => got.push({ at: performance.now() - t0, text: String(c) }));
+            res.on('end', () => resolve(got));
+          })
+          .on('error', reject);
+      });
+      expect(arrivals.map((a) => a.text).join('')).toBe('data: first\n\ndata: second\n\n');
+      // The first event is not held back until the stream ends.
+      expect(arrivals[0]!.text).toBe('data: first\n\n');
+      expect(arrivals[0]!.at).toBeLessThan(300);
+      const hinted = await request(`${p.url}/hints`);
+      expect(hinted.status).toBe(200);
+      expect(hinted.body).toBe('after hints');
+    });
+
     it('malformed client HTTP gets a 4xx on that connection only', async () => {
       const s = await server((req, res) => {
         req.resume();
