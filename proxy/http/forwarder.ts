@@ -278,7 +278,9 @@ class Exchange implements UpstreamHandler {
   }
 
   onUpstreamContinue(): void {
-    if (this.phase !== Phase.Trying) return;
+    // A 100 nobody asked for (RFC 9110 allows one) is not the client's business, and must not count
+    // as the start of a body: a bodyless request would lose its retries.
+    if (this.phase !== Phase.Trying || !this.expectContinue) return;
     this.sendBodyAfterContinue();
   }
 

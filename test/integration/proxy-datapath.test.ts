@@ -87,6 +87,25 @@ function postAfterContinue(url: string, body: string): Promise<{ continued: bool
   });
 }
 
+/**
+ * Writes `text` on a new connection to `port` and collects what comes back until the other side
+ * closes the connection (`closedByProxy`) or 3 s pass.
+ */
+function rawExchange(port: number, text: string): Promise<{ out: string; closedByProxy: boolean }> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1', () => sock.write(text));
+    let out = '';
+    let closedByProxy = true;
+    sock.on('data', (d) => (out += d));
+    sock.on('close', () => resolve({ out, closedByProxy }));
+    sock.on('error', () => resolve({ out, closedByProxy }));
+    setTimeout(() => {
+      closedByProxy = false;
+      sock.destroy();
+    }, 3000);
+  });
+}
+
 describe('HTTP data path', () => {
   describe('resilience', () => {
     it('ejects an instance that fails every request within 1 s at 20 rps, clients see no error, then re-admits it', async () => {
@@ -209,6 +228,31 @@ describe('HTTP data path', () => {
       const small = await request(`${q.url}/doc`, { method: 'PUT', body: 'small' });
       expect(small.status).toBe(502);
       expect(resets).toBe(4); // first try + 2 retries
+    });
+
+    it('an unasked-for 100 Continue from an upstream changes nothing: not relayed, and its 503 is still retried', async () => {
+      const odd = net.createServer((sock) =>
+        sock.on('data', () =>
+          sock.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n'),
+        ),
+      );
+      await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+      cleanup.push(() => new Promise<void>((resolve) => odd.close(() => resolve())));
+      const good = counting('good');
+      const s = await server(good.handler);
+      const p = await proxyTo([
+        { host: '127.0.0.1', port: (odd.address() as net.AddressInfo).port },
+        { host: '127.0.0.1', port: s.port },
+      ]);
+      const get = async () =>
+        (await rawExchange(p.listener.boundPort, 'GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n')).out;
+      // Round-robin over two: one of the two requests tries the odd upstream first.
+      for (const raw of [await get(), await get()]) {
+        expect(raw).toMatch(/^HTTP\/1\.1 200/);
+        expect(raw).not.toMatch(/100 Continue/);
+        expect(raw).toMatch(/x-served-by: good/i);
+      }
+      expect(good.hits.n).toBe(2);
     });
 
     it('retries 503 for GET on a different endpoint but not for POST', async () => {
@@ -518,19 +562,7 @@ describe('HTTP data path', () => {
         else answer();
       });
       const p = await proxyTo([s]);
-      const exchange = (text: string) =>
-        new Promise<{ out: string; closedByProxy: boolean }>((resolve) => {
-          const sock = net.connect(p.listener.boundPort, '127.0.0.1', () => sock.write(text));
-          let out = '';
-          let closedByProxy = true;
-          sock.on('data', (d) => (out += d));
-          sock.on('close', () => resolve({ out, closedByProxy }));
-          sock.on('error', () => resolve({ out, closedByProxy }));
-          setTimeout(() => {
-            closedByProxy = false;
-            sock.destroy();
-          }, 3000);
-        });
+      const exchange = (text: string) => rawExchange(p.listener.boundPort, text);
 
       const pipelined = await exchange(
         'GET /first HTTP/1.1\r\nhost: x\r\n\r\nGET /second HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n',
@@ -601,15 +633,7 @@ describe('HTTP data path', () => {
         req.on('end', () => res.end('ok'));
       });
       const p = await proxyTo([s]);
-      const raw = (text: string) =>
-        new Promise<string>((resolve) => {
-          const sock = net.connect(p.listener.boundPort, '127.0.0.1', () => sock.write(text));
-          let out = '';
-          sock.on('data', (d) => (out += d));
-          sock.on('close', () => resolve(out));
-          sock.on('error', () => resolve(out));
-          setTimeout(() => sock.destroy(), 3000);
-        });
+      const raw = async (text: string) => (await rawExchange(p.listener.boundPort, text)).out;
       const badChunk = await raw(
         'POST / HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n',
       );
