@@ -267,6 +267,7 @@ class Connection {
     socket.on('drain', this.onDrain);
     const parser = (this.parser = new HTTPParser());
     parser.initialize(HTTPParser.RESPONSE, {}, 0, HTTPParser.kLenientNone);
+    parser[HTTPParser.kOnMessageBegin] = this.onMessageBegin;
     parser[HTTPParser.kOnHeaders] = this.onHeaderChunk;
     parser[HTTPParser.kOnHeadersComplete] = this.onHeadersComplete;
     parser[HTTPParser.kOnBody] = this.onBody;
@@ -304,6 +305,15 @@ class Connection {
     }
     const ret = this.parser.execute(data);
     if (typeof ret !== 'number') this.fail(new ConnectionError(`invalid response: ${ret.message}`, ret.code ?? 'HPE'));
+  };
+
+  /**
+   * A response starts. With no request waiting for one, these are bytes the upstream sent after the
+   * response it owed (in the same packet as its end, so onData's idle check did not see them): the
+   * connection's state is unknown, and reusing it would hand them to the next request as its answer.
+   */
+  private onMessageBegin = (): void => {
+    if (this.current === undefined) this.destroy();
   };
 
   private onHeaderChunk = (headers: string[]): void => {

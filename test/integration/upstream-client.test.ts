@@ -254,6 +254,26 @@ describe('upstream client', () => {
     expect(s.connections()).toBe(4);
   });
 
+  it('does not reuse a connection that sent bytes after its response (a stray, partial second response)', async () => {
+    let connections = 0;
+    const s = await rawServer((sock) => {
+      const n = ++connections;
+      sock.on('data', () =>
+        sock.write(
+          n === 1
+            ? 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n' // one response and the start of another
+            : `HTTP/1.1 200 OK\r\ncontent-length: 9\r\n\r\nconn ${n} ok`,
+        ),
+      );
+    });
+    const client = newClient();
+    const first = await exchange(client, at(s.port)).done;
+    expect(first.body.toString()).toBe('ok');
+    const second = await exchange(client, at(s.port)).done;
+    expect(second.error).toBeUndefined();
+    expect(second.body.toString()).toBe('conn 2 ok');
+  });
+
   it("honours the upstream's Keep-Alive timeout: an older idle connection is not reused", async () => {
     const s = await server((_req, res) => {
       res.setHeader('keep-alive', 'timeout=1');
