@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Clock, Rng } from './policy/types.js';
 import { systemClock, systemRng } from './policy/types.js';
@@ -10,6 +11,7 @@ import { Upstream } from './upstream.js';
 import type { EndpointAddress } from './upstream.js';
 import type { OutlierEvent } from './policy/outlier-detector.js';
 import { HttpForwarder } from './http/forwarder.js';
+import { offersOnlyH2c, serveIgnoringH2c } from './http/h2c.js';
 import { UpstreamClient } from './http/upstream-client.js';
 import { createTcpForwarder } from './tcp-forwarder.js';
 import { faultingHttpHandler, faultingTcpHandler } from './faults/index.js';
@@ -204,7 +206,9 @@ export class MeshProxy {
         handle,
       );
       s.on('checkContinue', handle);
-      s.on('upgrade', fwd.handleUpgrade);
+      s.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+        offersOnlyH2c(req) ? serveIgnoringH2c(s, req, socket, head) : fwd.handleUpgrade(req, socket, head),
+      );
       s.on('clientError', (err: Error & { code?: string }, socket) => {
         // Malformed request (bad framing, oversized headers): answer this connection only.
         if (!socket.writable) return socket.destroy();

@@ -491,6 +491,41 @@ describe('HTTP data path', () => {
       expect(tp).not.toBe(incoming);
     });
 
+    it('ignores an h2c upgrade offer (curl --http2, Java HttpClient): the request and its body are served as HTTP/1.1', async () => {
+      const seen: Array<{ upgrade: string | undefined; settings: string | undefined; body: string }> = [];
+      const s = await server((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c));
+        req.on('end', () => {
+          seen.push({
+            upgrade: req.headers.upgrade,
+            settings: req.headers['http2-settings'] as string | undefined,
+            body,
+          });
+          res.end(`got [${body}]`);
+        });
+      });
+      const p = await proxyTo([s]);
+      const offer =
+        'host: x\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n';
+      const { out, closedByProxy } = await rawExchange(
+        p.listener.boundPort,
+        `POST /a HTTP/1.1\r\n${offer}content-length: 3\r\n\r\nabc` +
+          // Then a chunked one on the same connection (kept alive), and a plain one that closes it.
+          `POST /b HTTP/1.1\r\n${offer}transfer-encoding: chunked\r\n\r\n2\r\nde\r\n1\r\nf\r\n0\r\n\r\n` +
+          'GET /c HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n',
+      );
+      expect(out.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(3);
+      expect(out).not.toMatch(/101 Switching/);
+      expect(out).toMatch(/got \[abc\][\s\S]*got \[def\][\s\S]*got \[\]/);
+      expect(closedByProxy).toBe(true);
+      expect(seen).toEqual([
+        { upgrade: undefined, settings: undefined, body: 'abc' },
+        { upgrade: undefined, settings: undefined, body: 'def' },
+        { upgrade: undefined, settings: undefined, body: '' },
+      ]);
+    });
+
     it('passes WebSocket upgrades through', async () => {
       const s = await startHttpServer((_req, res) => res.end());
       cleanup.push(() => s.close());
