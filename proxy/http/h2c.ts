@@ -51,10 +51,17 @@ export function headWithoutUpgrade(req: IncomingMessage): string {
  */
 export function serveIgnoringH2c(server: http.Server, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const replay = () => {
+    socket.off('error', onWaitError);
+    if (socket.destroyed) return;
     socket.unshift(Buffer.concat([Buffer.from(headWithoutUpgrade(req), 'latin1'), head]));
     server.emit('connection', socket);
   };
+  // Node took its error listener off the socket when it handed it over: until the server has it
+  // back, a reset (ECONNRESET) would be an uncaught error.
+  const onWaitError = () => socket.destroy();
   const answering = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
-  if (answering) answering.once('finish', replay);
-  else replay();
+  if (answering) {
+    socket.on('error', onWaitError);
+    answering.once('finish', replay);
+  } else replay();
 }

@@ -526,6 +526,25 @@ describe('HTTP data path', () => {
       ]);
     });
 
+    it('a client that resets while its h2c offer waits behind a slower request does not take the proxy down', async () => {
+      const s = await server((req, res) => {
+        req.resume();
+        req.on('end', () => setTimeout(() => res.end('late'), req.url === '/slow' ? 300 : 0));
+      });
+      const p = await proxyTo([s]);
+      const sock = net.connect(p.listener.boundPort, '127.0.0.1', () =>
+        sock.write(
+          'GET /slow HTTP/1.1\r\nhost: x\r\n\r\n' +
+            'GET /b HTTP/1.1\r\nhost: x\r\nconnection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABk\r\n\r\n',
+        ),
+      );
+      sock.on('error', () => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      sock.resetAndDestroy();
+      await new Promise((r) => setTimeout(r, 400)); // past the slow answer, written to a reset connection
+      expect((await request(`${p.url}/after`)).body).toBe('late');
+    });
+
     it('passes WebSocket upgrades through', async () => {
       const s = await startHttpServer((_req, res) => res.end());
       cleanup.push(() => s.close());
