@@ -50,9 +50,16 @@ export function outliersFromEndpoints(views: ReadonlyMap<string, EndpointsView>)
   return out;
 }
 
-/** The running meshdev proxies of a mesh (every instance's sidecar and the ingress), named as callers. */
-export function runningProxies(containers: readonly ProjectContainer[]): Array<{ id: string; caller: string }> {
-  const out: Array<{ id: string; caller: string }> = [];
+/** A running meshdev proxy's container, named as the caller it is to its upstreams. */
+export interface RunningProxy {
+  readonly id: string;
+  /** The instance id of a sidecar, or `ingress`. */
+  readonly caller: string;
+}
+
+/** The running meshdev proxies of a mesh (every instance's sidecar and the ingress). */
+export function runningProxies(containers: readonly ProjectContainer[]): RunningProxy[] {
+  const out: RunningProxy[] = [];
   for (const c of containers) {
     if (c.state !== 'running') continue;
     if (c.role === 'sidecar' && c.instance !== undefined) out.push({ id: c.id, caller: c.instance });
@@ -67,7 +74,7 @@ export function runningProxies(containers: readonly ProjectContainer[]): Array<{
  */
 export async function readProxyEndpoints(
   docker: Docker,
-  proxies: ReadonlyArray<{ id: string; caller: string }>,
+  proxies: readonly RunningProxy[],
   addresses: Map<string, string> = new Map(),
   timeoutMs = 1500,
 ): Promise<Map<string, EndpointsView>> {

@@ -78,6 +78,12 @@ const onTryTimeout = (x: Exchange) => x.onTryTimeout();
 const onBackoffEnd = (x: Exchange) => x.tryOnceAsRetry();
 const onContinueWait = (x: Exchange) => x.onContinueWait();
 
+/** Stops a timer the exchange may hold; returns what the field becomes. */
+function stopped(timer: NodeJS.Timeout | undefined): undefined {
+  if (timer !== undefined) clearTimeout(timer);
+  return undefined;
+}
+
 /**
  * How long a request with `Expect: 100-continue` waits for the upstream's 100 before its body is sent
  * anyway (RFC 9110 10.1.1: a client ought not wait indefinitely; curl waits 1 s). Half the per-try
@@ -291,10 +297,7 @@ class Exchange implements UpstreamHandler {
   }
 
   private sendBodyAfterContinue(): void {
-    if (this.continueTimer !== undefined) {
-      clearTimeout(this.continueTimer);
-      this.continueTimer = undefined;
-    }
+    this.continueTimer = stopped(this.continueTimer);
     if (!this.continued) {
       this.continued = true;
       this.res.writeContinue();
@@ -318,10 +321,7 @@ class Exchange implements UpstreamHandler {
       const delay = this.retryDelay(outcome);
       if (delay >= 0) return delay;
     }
-    if (this.tryTimer !== undefined) {
-      clearTimeout(this.tryTimer);
-      this.tryTimer = undefined;
-    }
+    this.tryTimer = stopped(this.tryTimer);
     this.phase = Phase.Streaming;
     this.status = status;
     this.upstreamMs = latency;
@@ -412,14 +412,8 @@ class Exchange implements UpstreamHandler {
   }
 
   private endTry(): void {
-    if (this.tryTimer !== undefined) {
-      clearTimeout(this.tryTimer);
-      this.tryTimer = undefined;
-    }
-    if (this.continueTimer !== undefined) {
-      clearTimeout(this.continueTimer);
-      this.continueTimer = undefined;
-    }
+    this.tryTimer = stopped(this.tryTimer);
+    this.continueTimer = stopped(this.continueTimer);
     if (this.tryActive) {
       this.tryActive = false;
       this.endpoint!.active--;
@@ -570,11 +564,8 @@ class Exchange implements UpstreamHandler {
   finish(): void {
     if (this.phase === Phase.Done) return;
     this.phase = Phase.Done;
-    if (this.overallTimer !== undefined) clearTimeout(this.overallTimer);
-    if (this.backoffTimer !== undefined) {
-      clearTimeout(this.backoffTimer);
-      this.backoffTimer = undefined;
-    }
+    this.overallTimer = stopped(this.overallTimer);
+    this.backoffTimer = stopped(this.backoffTimer);
     // The continue timer belongs to a try: endTry, which every try's end runs, has cleared it.
     if (this.isRetry && !this.tryActive) {
       this.isRetry = false;

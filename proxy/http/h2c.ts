@@ -25,17 +25,20 @@ export function offersOnlyH2c(req: IncomingMessage): boolean {
   return upgrade.split(',').every((p) => p.trim().toLowerCase() === 'h2c');
 }
 
+/** The headers of the offer, dropped from the request and from its `Connection` tokens. */
+const OFFER_HEADERS = new Set(['upgrade', 'http2-settings']);
+
 /** The request's head, HTTP/1.1 as received, without `Upgrade`, `HTTP2-Settings` and their `Connection` tokens. */
 export function headWithoutUpgrade(req: IncomingMessage): string {
   let head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`;
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
-    if (name === 'upgrade' || name === 'http2-settings') continue;
+    if (OFFER_HEADERS.has(name)) continue;
     if (name === 'connection') {
       const kept = raw[i + 1]!.split(',')
         .map((t) => t.trim())
-        .filter((t) => t !== '' && !['upgrade', 'http2-settings'].includes(t.toLowerCase()));
+        .filter((t) => t !== '' && !OFFER_HEADERS.has(t.toLowerCase()));
       if (kept.length > 0) head += `${raw[i]}: ${kept.join(', ')}\r\n`;
       continue;
     }

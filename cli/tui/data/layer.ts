@@ -7,6 +7,7 @@ import type { UiAction } from '../state/actions.js';
 import type { ActiveFault, ActivePartition, HealthStatus } from '../state/types.js';
 import { getJson as getJsonWithin } from '../../runtime/http-json.js';
 import { outliersFromEndpoints, readProxyEndpoints, runningProxies } from '../../mesh/ejections.js';
+import type { RunningProxy } from '../../mesh/ejections.js';
 import {
   combinedQuery,
   containersByInstance,
@@ -127,16 +128,13 @@ export class DataLayer {
           list,
         ),
       });
-      await this.pollSidecars(dispatch, runningProxies(list));
+      await this.pollProxies(dispatch, runningProxies(list));
     } catch {
       dispatch({ type: 'containers', now: this.now(), reachable: false, containers: {} });
     }
   }
 
-  private async pollSidecars(
-    dispatch: (action: UiAction) => void,
-    proxies: ReadonlyArray<{ id: string; caller: string }>,
-  ): Promise<void> {
+  private async pollProxies(dispatch: (action: UiAction) => void, proxies: readonly RunningProxy[]): Promise<void> {
     const views = await readProxyEndpoints(this.docker, proxies, this.addresses, HTTP_TIMEOUT_MS);
     dispatch({ type: 'outliers', now: this.now(), outliers: outliersFromEndpoints(views) });
   }
