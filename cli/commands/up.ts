@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { parseDuration, formatDuration } from '../duration.js';
 import { MeshdevError } from '../errors.js';
 import { ensureImages } from '../images/index.js';
+import type { ResolvedImages } from '../images/index.js';
+import { meshdevCommand } from '../invocation.js';
 import { Mesh } from '../mesh/mesh.js';
 import type { StartedMesh } from '../mesh/mesh.js';
 import { formatStatus } from '../mesh/status.js';
@@ -46,6 +48,37 @@ async function liveProgress() {
   return startUpProgress(process.stderr, noColor);
 }
 
+/**
+ * What `up` prints when the mesh is up: where everything is, and what was left out and why (a
+ * notice names the fix). Pure.
+ */
+export function upSummary(s: {
+  readonly mesh: string;
+  readonly took: string;
+  readonly endpoints: { ingress: string | null; consul: string; prometheus: string; grafana: string | null };
+  readonly notices: readonly string[];
+  readonly airgap: boolean;
+  readonly down: string;
+}): string {
+  const e = s.endpoints;
+  const grafanaNotice = s.notices.find((n) => n.startsWith('Grafana is left out'));
+  const otherNotices = s.notices.filter((n) => n !== grafanaNotice && !n.startsWith('No registry answered'));
+  return [
+    `mesh ${s.mesh} is up (${s.took})`,
+    ...(e.ingress ? [`  ingress     ${e.ingress}/products`] : []),
+    `  consul      ${e.consul}/ui`,
+    `  prometheus  ${e.prometheus}`,
+    ...(e.grafana ? [`  grafana     ${e.grafana}`] : []),
+    ...(grafanaNotice === undefined
+      ? []
+      : [`  grafana     left out. ${grafanaNotice.replace(/^Grafana is left out: /, '')}`]),
+    ...(s.airgap ? ['  images      air-gapped: local equivalents built from Debian packages'] : []),
+    ...otherNotices.map((n) => `  note: ${n}`),
+    `stop it with: ${s.down}`,
+    '',
+  ].join('\n');
+}
+
 export function registerUp(program: Command): void {
   program
     .command('up')
@@ -68,6 +101,7 @@ export function registerUp(program: Command): void {
       const live = process.stderr.isTTY && !process.env.MESHDEV_VERBOSE ? await liveProgress() : undefined;
       const log = live?.line ?? ((line: string) => process.stderr.write(`  ${line}\n`));
       let started: StartedMesh;
+      let resolved: ResolvedImages | undefined;
       try {
         started = await mesh.up({
           wait: opts.wait ?? !opts.detach,
@@ -75,8 +109,10 @@ export function registerUp(program: Command): void {
           onProgress: log,
           ...(live === undefined ? {} : { onContainerCounts: live.counts }),
           signal: abort.signal,
-          images: ({ grafana, onProgress }) =>
-            ensureImages({ airgap: opts.airgap ? true : 'auto', grafana, onProgress }),
+          images: async (o) => {
+            resolved = await ensureImages({ airgap: opts.airgap ? true : 'auto', ...o });
+            return resolved;
+          },
         });
         await live?.finish(true);
       } catch (err) {
@@ -86,18 +122,15 @@ export function registerUp(program: Command): void {
       } finally {
         process.off('SIGINT', onSigint);
       }
-      const e = started.endpoints;
-      const took = formatDuration(Date.now() - t0);
       process.stdout.write(
-        [
-          `mesh ${mesh.name} is up (${took})`,
-          ...(e.ingress ? [`  ingress     ${e.ingress}/products`] : []),
-          `  consul      ${e.consul}/ui`,
-          `  prometheus  ${e.prometheus}`,
-          ...(e.grafana ? [`  grafana     ${e.grafana}`] : []),
-          `stop it with: meshdev down${opts.file === undefined ? '' : ` -f ${opts.file}`}`,
-          '',
-        ].join('\n'),
+        upSummary({
+          mesh: mesh.name,
+          took: formatDuration(Date.now() - t0),
+          endpoints: started.endpoints,
+          notices: resolved?.notices ?? [],
+          airgap: resolved?.airgap ?? false,
+          down: meshdevCommand(`down${opts.file === undefined ? '' : ` -f ${opts.file}`}`),
+        }),
       );
       if (opts.detach) return;
       // An interactive terminal gets the dashboard; pipes and CI logs keep following the status.

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { applyPullEvent, asStreamEvent, buildLines, eventError, splitJsonLines, summarizePull } from './progress.js';
 import type { PullState, StreamEvent } from './progress.js';
+import { RECIPE_LABEL } from './refs.js';
 
 /** The engine side of images, through dockerode: inspect, pull and build with streamed progress. */
 
@@ -29,19 +30,30 @@ function consumeStream(
   onEvent: (e: StreamEvent) => void,
   stallMs: number,
   what: string,
+  signal?: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let rest = '';
     let failed: string | undefined;
     let timer: NodeJS.Timeout | undefined;
+    const destroy = (): void => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
     const arm = (): void => {
       if (timer !== undefined) clearTimeout(timer);
       timer = setTimeout(() => {
-        (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+        destroy();
         reject(new Error(`${what}: no progress for ${Math.round(stallMs / 1000)} s`));
       }, stallMs);
     };
     arm();
+    // Closing the connection makes the engine cancel the build: nothing gets the tag.
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      destroy();
+      reject(new Error(`${what}: interrupted`));
+    };
+    if (signal?.aborted === true) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stream.on('close', () => signal?.removeEventListener('abort', onAbort));
     stream.on('data', (chunk: Buffer | string) => {
       arm();
       const split = splitJsonLines(rest, chunk.toString());
@@ -130,7 +142,12 @@ export interface BuildSpec {
  * one line of the build's own output every 2 s: progress without a flood. On failure the error
  * carries the last lines of output.
  */
-export async function buildImage(docker: Docker, spec: BuildSpec, onProgress: (line: string) => void): Promise<void> {
+export async function buildImage(
+  docker: Docker,
+  spec: BuildSpec,
+  onProgress: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const stream = (await docker.buildImage(
     { context: spec.context, src: [...spec.src] },
     {
@@ -158,9 +175,25 @@ export async function buildImage(docker: Docker, spec: BuildSpec, onProgress: (l
       // apt downloads inside a step can be silent for a while; a stalled build is still bounded.
       5 * 60_000,
       `building ${spec.tag}`,
+      signal,
     );
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new Error(`building ${spec.tag} failed: ${message}\n${recent.map((l) => `  | ${l}`).join('\n')}`);
+    throw new Error([message, ...recent.slice(-8).map((l) => `| ${l}`)].join('\n'));
+  }
+}
+
+/** Label on the stages a multi-stage build throws away (see the Dockerfiles under compose/images). */
+export const BUILD_STAGE_LABEL = 'dev.meshdev.build-stage';
+
+/**
+ * Removes untagged images meshdev's builds left: fetch stages (labelled in their Dockerfile) and
+ * images whose tag moved to a rebuild (they carry the recipe label). Never another tool's images.
+ */
+export async function pruneBuildLeftovers(docker: Docker): Promise<void> {
+  for (const label of [BUILD_STAGE_LABEL, RECIPE_LABEL]) {
+    await docker
+      .pruneImages({ filters: JSON.stringify({ dangling: ['true'], label: [label] }) })
+      .catch(() => undefined);
   }
 }

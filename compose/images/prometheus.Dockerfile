@@ -5,6 +5,7 @@
 # stay trixie-only. Runs as nobody in /prometheus, like the upstream image.
 ARG BASE_IMAGE=meshdev/debian:trixie
 FROM ${BASE_IMAGE} AS fetch
+LABEL dev.meshdev.build-stage=fetch
 ARG DEBIAN_MIRROR
 RUN test -n "${DEBIAN_MIRROR}" \
  && mkdir -p /apt/lists/partial /apt/cache/archives/partial /fetch \

@@ -1,8 +1,8 @@
 # The one image for everything JavaScript: sidecar, demo services and load generator, all in the
 # bundle esbuild builds on the host (`npm run build`): no npm and no node_modules in the image.
-# NODE_IMAGE is node:20-bookworm-slim, or meshdev/node:20 in air-gapped mode; both have bash,
+# NODE_IMAGE is the pinned official node image, or meshdev/node:<version> in air-gapped mode; both have bash,
 # which the Compose healthchecks use (/dev/tcp).
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE}
 WORKDIR /opt/meshdev
 COPY dist/runtime/ /opt/meshdev/

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ensureImages } from '../../cli/images/index.js';
 import { removeOldRuntimeImages } from '../../cli/images/ensure.js';
-import { DEBIAN_BASE_IMAGE, LOCAL_IMAGES } from '../../cli/images/refs.js';
+import { DEBIAN_BASE_IMAGE, LOCAL_IMAGES, RUNTIME_NODE } from '../../cli/images/refs.js';
 
 /**
  * Really builds the air-gapped images (Debian base by debootstrap when absent, node, consul,
@@ -47,10 +47,24 @@ describe('air-gapped images', () => {
       const probe =
         'printf "scrape_configs:\\n  - job_name: p\\n    consul_sd_configs: [{server: \\"consul:8500\\"}]\\n" > /tmp/p.yml && promtool check config /tmp/p.yml';
       expect(await run(first.prometheus, 'sh', ['-c', probe])).toMatch(/SUCCESS/);
-      // The runtime image: node 20, bash (healthchecks), the bundle as the entrypoint.
-      expect(await run(first.runtime, 'bash', ['-c', 'node --version && pwd && ls /opt/meshdev'])).toMatch(
-        /^v20\.\d+\.\d+\n\/opt\/meshdev\nchunks\nmeshdev-runtime\.mjs\n/,
+      // The runtime image: the pinned LTS Node, bash (healthchecks), the bundle as the entrypoint.
+      expect(await run(first.runtime, 'bash', ['-c', 'node --version && pwd && ls /opt/meshdev'])).toBe(
+        `v${RUNTIME_NODE.version}\n/opt/meshdev\nchunks\nmeshdev-runtime.mjs\n`,
       );
+      // The sidecar's upstream client parses with Node's own llhttp binding (`_http_common`):
+      // it must load on this line without a deprecation warning turning into an error.
+      expect(
+        await run(first.runtime, 'node', [
+          '--throw-deprecation',
+          '-e',
+          "console.log(typeof require('_http_common').HTTPParser.prototype.execute)",
+        ]),
+      ).toBe('function\n');
+      // No untagged leftovers of meshdev's builds (fetch stages, replaced tags).
+      const leftovers = await docker.listImages({
+        filters: JSON.stringify({ dangling: ['true'], label: ['dev.meshdev.build-stage'] }),
+      });
+      expect(leftovers).toEqual([]);
       const runtimeConfig = (await docker.getImage(first.runtime).inspect()).Config;
       expect(runtimeConfig.Entrypoint).toEqual(['node', '/opt/meshdev/meshdev-runtime.mjs']);
       expect(runtimeConfig.WorkingDir).toBe('/opt/meshdev');
