@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects so CI (and developers) can run the fast unit tests separately from the ones
+// Four projects so CI (and developers) can run the fast unit tests separately from the ones
 // that start real Consul agents and HTTP servers (integration) or a whole Docker mesh (e2e).
 export default defineConfig({
   test: {
@@ -19,6 +19,18 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'grafana/prometheus.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // The README's quick start in a fresh clone: run first and alone (npm test), so that on
+          // a cold machine it is the one that meets the cold path.
+          name: 'quickstart',
+          include: ['test/quickstart/**/*.test.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
       {

@@ -1,3 +1,5 @@
+import { meshdevCommand, meshdevRootCommand } from './invocation.js';
+
 /**
  * Errors a user can hit. Each carries a stable `code`, the exit status the CLI ends with, and
  * where possible the fix, so that every command prints the same shape of message and
@@ -28,8 +30,7 @@ export class UsageError extends MeshdevError {
   }
 }
 
-export const DOCKER_UNREACHABLE_FIX =
-  'Run `meshdev doctor` to see what is missing, or `sudo meshdev doctor --fix` to install and start it.';
+export const DOCKER_UNREACHABLE_FIX = `Run \`${meshdevCommand('doctor')}\` to see what is missing, or \`${meshdevRootCommand('doctor --fix')}\` to install and start it.`;
 
 export function dockerUnreachable(cause: unknown): MeshdevError {
   return new MeshdevError('EDOCKER', 'Cannot reach the Docker engine.', { fix: DOCKER_UNREACHABLE_FIX, cause });

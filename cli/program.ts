@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { formatError, MeshdevError } from './errors.js';
 import { VERSION } from './version.js';
+import { meshdevCommand } from './invocation.js';
 
 type Register = (program: Command) => void;
 
@@ -49,7 +50,7 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('meshdev')
     .description('A real service mesh on your laptop and in CI.')
     .version(VERSION)
-    .showHelpAfterError('(run `meshdev help` for the list of commands)')
+    .showHelpAfterError(`(run \`${meshdevCommand('help')}\` for the list of commands)`)
     .exitOverride();
   const wanted = argv === undefined ? undefined : commandOf(argv);
   const only = COMMAND_MODULES.find(([names]) => wanted !== undefined && names.includes(wanted));

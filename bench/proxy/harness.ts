@@ -36,6 +36,8 @@ export const splitFlags = (text: string): string[] => text.split(' ').filter((f)
 /**
  * meshdev's standalone proxy (meshdev-main.ts: `PORT UPSTREAM_PORT ACCESS_LOG_SAMPLE`) with `flags`, pinned to
  * the proxy core on a free port; the caller waits for the port (and may watch the child's stderr first).
+ * BENCH_MESHDEV_NODE runs it on another Node binary (the runtime image's LTS: `node .ci/lts-node.mjs DIR`
+ * fetches it) while the references keep the host's.
  */
 export async function spawnMeshdev(
   meshdevMain: string,
@@ -46,7 +48,7 @@ export async function spawnMeshdev(
   const port = await freePort();
   const child = pinned(
     PROXY_CORE,
-    process.execPath,
+    process.env.BENCH_MESHDEV_NODE ?? process.execPath,
     [...flags, meshdevMain, String(port), String(backendPort), '0.01'],
     env,
   );

@@ -13,7 +13,8 @@
  * Env: BENCH_SECONDS (throughput run per target and round, default 5), BENCH_LATENCY_SECONDS (fixed-rate run,
  * default 5), BENCH_ROUNDS (default 5), BENCH_RATE (default 1000), BENCH_CONNECTIONS (default 50), BENCH_SOAK_SECONDS (e.g. 300:
  * also soak meshdev at the fixed rate and report RSS growth), BENCH_ACCESS_LOG_SAMPLE (default 0.01),
- * BENCH_NODE_FLAGS (node flags for meshdev; default: the sidecar's own, proxy/node-options.ts),
+ * BENCH_NODE_FLAGS (node flags for meshdev; default: the sidecar's own, proxy/node-options.ts), BENCH_MESHDEV_NODE
+ * (the Node binary meshdev runs on; default the host's),
  * BENCH_REFERENCE_NODE_FLAGS (node flags for node-http-proxy; default none, as it is usually run),
  * BENCH_BACKEND=node (the Node backend even when nginx is installed), BENCH_GENERATOR=node (the Node fixed-rate
  * generator of roles.ts instead of fixed-rate.c, e.g. without a C compiler). Node option / env levers: sweep.ts.

@@ -13,6 +13,7 @@ import { formatDuration } from '../duration.js';
 import type { ClientSnapshot } from './objectives.js';
 import type { ChaosActuators, ClientMetrics } from './run.js';
 import type { TimedStep } from './timeline.js';
+import { meshdevCommand } from '../invocation.js';
 
 /**
  * The real edges of `meshdev chaos run`: faults and partitions go to Consul KV with a TTL just past
@@ -118,7 +119,7 @@ export function prometheusClientMetrics(prometheusUrl: string, settleMs = 6000):
         'EPROMETHEUS',
         `Prometheus at ${prometheusUrl} did not answer: ${(err as Error).message}`,
         {
-          fix: 'Is the mesh up (`meshdev status`)? Objectives are measured from the load generator through Prometheus.',
+          fix: `Is the mesh up (\`${meshdevCommand('status')}\`)? Objectives are measured from the load generator through Prometheus.`,
         },
       );
     }

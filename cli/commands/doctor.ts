@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { MeshdevError } from '../errors.js';
 import { renderDoctorReport, runDoctor } from '../doctor/doctor.js';
+import { meshdevRootCommand } from '../invocation.js';
 
 export function registerDoctor(program: Command): void {
   program
@@ -27,7 +28,7 @@ export function registerDoctor(program: Command): void {
       if (!report.ok) {
         const failing = report.checks.filter((c) => c.status === 'fail').map((c) => c.title);
         throw new MeshdevError('EPREREQ', `missing prerequisite(s): ${failing.join(', ')}`, {
-          fix: report.fixed === undefined ? 'sudo meshdev doctor --fix' : 'see the fixes above',
+          fix: report.fixed === undefined ? meshdevRootCommand('doctor --fix') : 'see the fixes above',
         });
       }
     });

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
-import { ensureImages } from '../images/index.js';
-import type { ResolvedImages } from '../images/index.js';
+import Docker from 'dockerode';
+import { dockerUnreachable, MeshdevError } from '../errors.js';
+import { ensureImages, removeMeshdevImages } from '../images/index.js';
+import type { RemovedImages, ResolvedImages } from '../images/index.js';
+import { meshdevCommand } from '../invocation.js';
 
 function renderImages(r: ResolvedImages): string {
   const rows = r.details.map((d) => [d.role, d.image ?? '-', d.origin, `${d.seconds} s`]);
@@ -17,6 +20,13 @@ function renderImages(r: ResolvedImages): string {
   return out.join('\n');
 }
 
+function renderRemoved(r: RemovedImages): string {
+  const lines = r.removed.map((image) => `removed ${image}`);
+  for (const k of r.kept) lines.push(`kept    ${k.image} (${k.reason})`);
+  if (lines.length === 0) lines.push('no meshdev images on this machine');
+  return lines.join('\n');
+}
+
 export function registerImages(program: Command): void {
   program
     .command('images')
@@ -26,7 +36,24 @@ export function registerImages(program: Command): void {
     .option('--airgap', 'build local equivalents from Debian packages instead of pulling (no registry needed)')
     .option('--no-grafana', 'do not pull the Grafana image')
     .option('--json', 'print what was resolved as JSON')
-    .action(async (opts: { airgap?: boolean; grafana: boolean; json?: boolean }) => {
+    .option('--remove', 'remove every image meshdev built or pulled instead (the next `up` starts cold)')
+    .action(async (opts: { airgap?: boolean; grafana: boolean; json?: boolean; remove?: boolean }) => {
+      if (opts.remove === true) {
+        const docker = new Docker();
+        await docker.ping().catch((err: unknown) => {
+          throw dockerUnreachable(err);
+        });
+        const removed = await removeMeshdevImages(docker);
+        process.stdout.write(
+          opts.json === true ? `${JSON.stringify(removed, null, 2)}\n` : `${renderRemoved(removed)}\n`,
+        );
+        if (removed.kept.length > 0) {
+          throw new MeshdevError('EIMAGEINUSE', `${removed.kept.length} image(s) are still used by containers.`, {
+            fix: `Stop the meshes that use them (\`${meshdevCommand('down')}\`, with -f for your own mesh.yaml), then run this again.`,
+          });
+        }
+        return;
+      }
       const resolved = await ensureImages({
         airgap: opts.airgap === true ? true : 'auto',
         grafana: opts.grafana,

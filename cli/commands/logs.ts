@@ -4,6 +4,7 @@ import { findLogContainer, streamContainerLogs } from '../mesh/logs.js';
 import { Mesh } from '../mesh/mesh.js';
 import { connectDocker, ensureDockerReachable, listProjectContainers } from '../runtime/docker.js';
 import type { ProjectContainer } from '../runtime/docker.js';
+import { meshdevCommand } from '../invocation.js';
 
 export function registerLogs(program: Command): void {
   program
@@ -31,7 +32,7 @@ export function registerLogs(program: Command): void {
           if (match === undefined) {
             const known = [...new Set(all.map((c) => c.instance ?? c.composeService))].join(', ');
             throw new UsageError(`no container for "${instance}" in mesh ${mesh.name}`, {
-              fix: known === '' ? 'The mesh is not running: `meshdev up`.' : `Known: ${known}.`,
+              fix: known === '' ? `The mesh is not running: \`${meshdevCommand('up')}\`.` : `Known: ${known}.`,
             });
           }
           chosen = [match];

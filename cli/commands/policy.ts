@@ -6,6 +6,7 @@ import { ConsulError } from '../../proxy/consul/client.js';
 import { ServiceName, VersionLabel } from '../../proxy/schema/topology.js';
 import type { Topology } from '../../proxy/schema/topology.js';
 import { loadTopology } from '../mesh/load.js';
+import { meshdevCommand } from '../invocation.js';
 
 interface CommonOpts {
   file?: string;
@@ -38,12 +39,12 @@ export async function withStore<T>(opts: CommonOpts, fn: (store: PolicyStore) =>
   } catch (err) {
     if (err instanceof InvalidPolicyError) {
       throw new UsageError(`invalid policy; nothing was written:\n  ${err.message.split('\n').join('\n  ')}`, {
-        fix: 'See proxy/schema/config.ts (or `meshdev policy get SERVICE`) for the fields and their ranges.',
+        fix: `See proxy/schema/config.ts (or \`${meshdevCommand('policy get SERVICE')}\`) for the fields and their ranges.`,
       });
     }
     if (err instanceof ConsulError) {
       throw new MeshdevError('ECONSUL', err.message, {
-        fix: 'Is the mesh up (`meshdev status`)? Pass --consul URL if Consul is elsewhere.',
+        fix: `Is the mesh up (\`${meshdevCommand('status')}\`)? Pass --consul URL if Consul is elsewhere.`,
       });
     }
     throw err;

@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { Mesh } from '../mesh/mesh.js';
 import type { ScalePlan } from '../mesh/scale.js';
 import { parseScaleTarget } from '../mesh/scale.js';
+import { meshdevCommand } from '../invocation.js';
 
 /** `catalog 4`, `catalog=4`, `catalog=+1`, `catalog -1` into a service and a count. */
 export function splitScaleArgs(first: string, second: string | undefined): { service: string; count: string } {
@@ -14,7 +15,7 @@ export function splitScaleArgs(first: string, second: string | undefined): { ser
   }
   if (second === undefined) {
     throw new UsageError('scale: how many instances?', {
-      fix: 'e.g. `meshdev scale catalog 4` or `meshdev scale catalog=+1`.',
+      fix: `e.g. \`${meshdevCommand('scale catalog 4')}\` or \`${meshdevCommand('scale catalog=+1')}\`.`,
     });
   }
   return { service: first, count: second };

@@ -3,6 +3,7 @@ import { parseDuration } from '../duration.js';
 import { MeshdevError, UsageError } from '../errors.js';
 import { Mesh } from '../mesh/mesh.js';
 import { formatStatus } from '../mesh/status.js';
+import { meshdevCommand } from '../invocation.js';
 
 interface UiFlags {
   file?: string;
@@ -70,7 +71,7 @@ export function registerUi(program: Command): void {
       }
       if (!status.running) {
         throw new MeshdevError('ENOTRUNNING', `mesh ${mesh.name} is not running`, {
-          fix: `start it with \`meshdev up${opts.file === undefined ? '' : ` -f ${opts.file}`}\``,
+          fix: `start it with \`${meshdevCommand(`up${opts.file === undefined ? '' : ` -f ${opts.file}`}`)}\``,
         });
       }
       const noColor = colourOff(process.env);

@@ -5,6 +5,8 @@ import { privateAptShell, privateSourcesList } from './apt-sources.js';
 import { installExecutable, PRIVATE_APT_DIR, PRIVATE_SUITES, systemDebianMirror } from './apt.js';
 import { DOCKER_PID_FILE, DOCKERD_LOG, gatherDockerdAction, probeEngine, startDockerd } from './dockerd.js';
 import { runCommand } from './exec.js';
+import { nodeSupport } from './node-support.js';
+import type { NodeHost } from './node-support.js';
 import type { Check, CheckResult, FixContext } from './types.js';
 import {
   classifyEngineFailure,
@@ -14,6 +16,7 @@ import {
   parsePrometheusVersion,
 } from './versions.js';
 import { findExecutable } from './which.js';
+import { INVOCATION, meshdevCommand } from '../invocation.js';
 
 export const COMPOSE_PLUGIN_PATH = '/usr/local/lib/docker/cli-plugins/docker-compose';
 export const CONSUL_PATH = '/usr/local/bin/consul';
@@ -31,6 +34,27 @@ function privateAptSetupShell(mirror: string): string {
     `printf '%s\\n' ${list.map((l) => `'${l}'`).join(' ')} > ${d}/sources.list`,
     `apt-get ${privateAptShell(d)} update`,
   ].join('\n');
+}
+
+/** The Node.js running this process: a warning (never a failure) once its line is past its end of life. */
+export function nodeCheck(
+  version: string = process.version,
+  now: () => Date = () => new Date(),
+  host: NodeHost = { platform: process.platform, arch: process.arch },
+): Check {
+  return {
+    name: 'node',
+    title: 'Node.js',
+    required: true,
+    purpose: 'runs meshdev, and a line past its end of life gets no security fixes',
+    fix: 'Install a supported LTS line of Node.js (https://nodejs.org).',
+    async run(): Promise<CheckResult> {
+      const support = nodeSupport(version, now(), host);
+      // A line newer than the table is judged by nobody here: reported as found, not flagged.
+      if (support.status === 'unknown') return { status: 'ok', detail: support.detail };
+      return support;
+    },
+  };
 }
 
 function dockerEngineCheck(): Check {
@@ -52,7 +76,7 @@ function dockerEngineCheck(): Check {
           return {
             status: 'fail',
             detail: `no permission on the Docker socket (${firstLine})`,
-            fix: 'usermod -aG docker "$USER"   # then log in again (or run meshdev with sudo)',
+            fix: `usermod -aG docker "$USER"   # then log in again (or run meshdev with sudo: sudo ${INVOCATION.cli} ...)`,
           };
         case 'not-running':
           return { status: 'fail', detail: 'no engine answers (dockerd is not running)' };
@@ -118,7 +142,7 @@ function debootstrapCheck(): Check {
     name: 'debootstrap',
     title: 'debootstrap',
     required: false,
-    purpose: 'builds the Debian base image for air-gapped mode (`meshdev images --airgap`)',
+    purpose: `builds the Debian base image for air-gapped mode (\`${meshdevCommand('images --airgap')}\`)`,
     fix: 'apt-get install -y debootstrap',
     async run(): Promise<CheckResult> {
       const bin = await findExecutable('debootstrap');
@@ -212,5 +236,12 @@ function prometheusCheck(mirror: string): Check {
 /** Every prerequisite, in the order they are checked and fixed (the engine before Compose). */
 export async function createChecks(): Promise<Check[]> {
   const mirror = await systemDebianMirror();
-  return [dockerEngineCheck(), composeCheck(mirror), debootstrapCheck(), consulCheck(mirror), prometheusCheck(mirror)];
+  return [
+    nodeCheck(),
+    dockerEngineCheck(),
+    composeCheck(mirror),
+    debootstrapCheck(),
+    consulCheck(mirror),
+    prometheusCheck(mirror),
+  ];
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { MeshdevError } from '../errors.js';
+import { meshdevRootCommand } from '../invocation.js';
 import { Apt } from './apt.js';
 import { createChecks } from './checks.js';
 import { fixEligibility } from './platform.js';
@@ -16,7 +17,7 @@ export interface CheckOutcome {
   readonly purpose: string;
   readonly status: CheckResult['status'];
   readonly detail: string;
-  /** Present when the check did not pass: the exact commands that fix it. */
+  /** Present when the check did not pass (or warned): the exact commands that fix it. */
   readonly fix?: string;
 }
 
@@ -28,7 +29,7 @@ export interface FixStep {
 }
 
 export interface DoctorReport {
-  /** False when a required check fails. */
+  /** False when a required check fails (never because of a warning). */
   readonly ok: boolean;
   readonly checks: CheckOutcome[];
   /** Present with --fix: what was done, in order. Empty when nothing needed fixing. */
@@ -44,6 +45,7 @@ async function runCheck(check: Check): Promise<CheckOutcome> {
   }
   const base = { name: check.name, title: check.title, required: check.required, purpose: check.purpose };
   if (result.status === 'ok') return { ...base, status: 'ok', detail: result.detail };
+  if (result.status === 'warn') return { ...base, status: 'warn', detail: result.detail, fix: result.fix ?? check.fix };
   return {
     ...base,
     status: check.required ? 'fail' : 'missing',
@@ -55,7 +57,7 @@ async function runCheck(check: Check): Promise<CheckOutcome> {
 export async function runChecks(checks: readonly Check[]): Promise<DoctorReport> {
   const outcomes: CheckOutcome[] = [];
   for (const check of checks) outcomes.push(await runCheck(check));
-  return { ok: outcomes.every((o) => !o.required || o.status === 'ok'), checks: outcomes };
+  return { ok: outcomes.every((o) => o.status !== 'fail'), checks: outcomes };
 }
 
 export interface DoctorOptions {
@@ -75,14 +77,17 @@ async function readOsRelease(): Promise<string | undefined> {
 /**
  * Checks every prerequisite; with `fix`, applies the fix of each one that did not pass (in order,
  * so the engine runs before Compose is checked), then checks again. Idempotent: when everything
- * passes, --fix changes nothing and says so.
+ * passes, --fix changes nothing and says so. Warnings are the user's to act on: --fix skips them.
  */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const checks = options.checks ?? (await createChecks());
   const first = await runChecks(checks);
   if (!options.fix) return first;
 
-  const toFix = checks.filter((c) => first.checks.find((o) => o.name === c.name)?.status !== 'ok');
+  const toFix = checks.filter((c) => {
+    const status = first.checks.find((o) => o.name === c.name)?.status;
+    return status !== 'ok' && status !== 'warn';
+  });
   if (toFix.length === 0) {
     options.onProgress('nothing to fix: every prerequisite is in place');
     return { ...first, fixed: [] };
@@ -129,9 +134,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   return { ...after, fixed };
 }
 
-const STATUS_LABEL: Record<CheckResult['status'], string> = { ok: 'ok', fail: 'FAIL', missing: 'missing' };
+const STATUS_LABEL: Record<CheckResult['status'], string> = {
+  ok: 'ok',
+  warn: 'WARN',
+  fail: 'FAIL',
+  missing: 'missing',
+};
 
-/** The human report: a table (check, status, detail), then for each check that did not pass, its fix. */
+/** The human report: a table (check, status, detail), then for each check that did not pass or warned, its fix. */
 export function renderDoctorReport(report: DoctorReport): string {
   const rows = report.checks.map((c) => [
     c.title + (c.required ? '' : ' (optional)'),
@@ -147,17 +157,21 @@ export function renderDoctorReport(report: DoctorReport): string {
       .trimEnd();
   const out = [line(header), ...rows.map(line)];
   for (const c of report.checks.filter((o) => o.status !== 'ok')) {
-    out.push('', `${c.title} is ${c.status === 'fail' ? 'required' : 'optional'}: ${c.purpose}. Fix (as root):`);
+    if (c.status === 'warn') out.push('', `${c.title} works but should change: ${c.purpose}. Fix:`);
+    else out.push('', `${c.title} is ${c.status === 'fail' ? 'required' : 'optional'}: ${c.purpose}. Fix (as root):`);
     out.push(...(c.fix ?? '').split('\n').map((l) => `  ${l}`));
   }
   const failing = report.checks.filter((c) => c.status === 'fail');
+  const warnings = report.checks.filter((c) => c.status === 'warn').length;
   out.push('');
   if (failing.length > 0) {
     out.push(
-      `${failing.length} required check(s) failed. \`sudo meshdev doctor --fix\` installs and starts what is missing.`,
+      `${failing.length} required check(s) failed. \`${meshdevRootCommand('doctor --fix')}\` installs and starts what is missing.`,
     );
   } else {
-    out.push('All required prerequisites are in place.');
+    out.push(
+      `All required prerequisites are in place${warnings === 0 ? '' : ` (${warnings} warning(s) above, not fixed by --fix)`}.`,
+    );
   }
   return out.join('\n');
 }

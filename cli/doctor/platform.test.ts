@@ -11,10 +11,11 @@ describe('fixEligibility', () => {
     expect(fixEligibility({ uid: 0, osRelease: UBUNTU, hasAptGet: true })).toEqual({ ok: true });
   });
 
-  it('asks a non-root user to use sudo', () => {
-    const r = fixEligibility({ uid: 1000, osRelease: DEBIAN, hasAptGet: true });
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.fix).toContain('sudo');
+  it('asks a non-root user to use sudo, in a form they can paste', () => {
+    const r = fixEligibility({ uid: 1000, osRelease: DEBIAN, hasAptGet: true }, false);
+    expect(r).toMatchObject({ ok: false, fix: 'Run it with sudo: `sudo npx meshdev doctor --fix`.' });
+    const onPath = fixEligibility({ uid: 1000, osRelease: DEBIAN, hasAptGet: true }, true);
+    expect(onPath).toMatchObject({ ok: false, fix: 'Run it with sudo: `sudo meshdev doctor --fix`.' });
   });
 
   it('refuses other systems and names them', () => {

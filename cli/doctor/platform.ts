@@ -1,3 +1,5 @@
+import { INVOCATION_FACTS, invocationFor } from '../invocation.js';
+
 /** Whether `doctor --fix` may install things here. Pure: the caller reads uid, os-release and PATH. */
 
 export interface PlatformFacts {
@@ -22,21 +24,22 @@ export function isDebianLike(osRelease: string | undefined): boolean {
   return ids.some((id) => id === 'debian' || id === 'ubuntu');
 }
 
-export function fixEligibility(facts: PlatformFacts): FixEligibility {
+export function fixEligibility(facts: PlatformFacts, meshdevOnPath = INVOCATION_FACTS.meshdevOnPath): FixEligibility {
+  const { cli, rootCli } = invocationFor({ meshdevOnPath, uid: facts.uid });
   if (!isDebianLike(facts.osRelease) || !facts.hasAptGet) {
     const name =
       facts.osRelease === undefined ? 'this system' : (osReleaseField(facts.osRelease, 'PRETTY_NAME') ?? 'this system');
     return {
       ok: false,
-      reason: `\`meshdev doctor --fix\` installs with apt on Debian/Ubuntu; ${name} is not one.`,
-      fix: 'Install the missing prerequisites listed above with your system tools, then run `meshdev doctor` again.',
+      reason: `\`${cli} doctor --fix\` installs with apt on Debian/Ubuntu; ${name} is not one.`,
+      fix: `Install the missing prerequisites listed above with your system tools, then run \`${cli} doctor\` again.`,
     };
   }
   if (facts.uid !== 0) {
     return {
       ok: false,
-      reason: '`meshdev doctor --fix` installs system packages and starts dockerd, which needs root.',
-      fix: 'Run it with sudo: `sudo npx meshdev doctor --fix`.',
+      reason: `\`${cli} doctor --fix\` installs system packages and starts dockerd, which needs root.`,
+      fix: `Run it with sudo: \`${rootCli} doctor --fix\`.`,
     };
   }
   return { ok: true };

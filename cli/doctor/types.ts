@@ -1,9 +1,13 @@
 import type { Apt } from './apt.js';
 
-export type CheckStatus = 'ok' | 'fail' | 'missing';
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'missing';
 
 export interface CheckResult {
-  /** `fail`: a required prerequisite is missing; `missing`: an optional one is. */
+  /**
+   * `fail`: a required prerequisite is missing; `missing`: an optional one is; `warn`: present and
+   * working, but something should change (a Node.js past its end of life). A warning never makes
+   * `meshdev doctor` fail, and `--fix` leaves it to the user.
+   */
   readonly status: CheckStatus;
   /** What was found (a version) or what is wrong. */
   readonly detail: string;
@@ -23,9 +27,9 @@ export interface Check {
   readonly title: string;
   /** Required checks make `meshdev doctor` exit 1; optional ones are reported only. */
   readonly required: boolean;
-  /** Why meshdev needs it (shown with `missing`). */
+  /** Why meshdev needs it (shown with `missing` and `warn`). */
   readonly purpose: string;
-  /** The exact commands a user runs (as root) to fix it. */
+  /** The exact commands a user runs (as root, unless the check only warns) to fix it. */
   readonly fix: string;
   run(): Promise<CheckResult>;
   /** Installs/starts what is missing; returns a one-line summary of what it did. */

@@ -7,6 +7,7 @@ import { FaultDocument as FaultSchema, PartitionDocument as PartitionSchema } fr
 import { formatIssues } from '../../proxy/schema/issues.js';
 import { resolveService, resolveTarget } from './target.js';
 import { parseHeaderMatch, parsePercent, parseRate, parseStatus } from './values.js';
+import { meshdevCommand } from '../invocation.js';
 
 /** Flags of `meshdev fault add`, as commander gives them (strings; repeatable ones as arrays). */
 export interface FaultAddFlags {
@@ -62,7 +63,7 @@ export function buildFault(
   ].filter((k): k is string => typeof k === 'string');
   if (kinds.length === 0) {
     throw new UsageError('give one fault: --delay, --abort, --reset, --blackhole or --bandwidth', {
-      fix: 'e.g. meshdev fault add catalog --abort 503 --percent 50 --ttl 2m',
+      fix: `e.g. ${meshdevCommand('fault add catalog --abort 503 --percent 50 --ttl 2m')}`,
     });
   }
   if (kinds.length > 1) {

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { MeshdevError, UsageError } from '../errors.js';
 import type { ResolvedMesh } from '../mesh/model.js';
 import { ensureDockerReachable, findInstanceContainer } from '../runtime/docker.js';
+import { meshdevCommand } from '../invocation.js';
 
 /** Container faults: what `meshdev kill|stop|start|restart|pause|unpause INSTANCE` does to one container. */
 export const CONTAINER_ACTIONS = ['kill', 'stop', 'start', 'restart', 'pause', 'unpause'] as const;
@@ -67,7 +68,7 @@ export async function runContainerAction(
   const found = await findInstanceContainer(docker, mesh.project, id, role);
   if (found === undefined) {
     throw new MeshdevError('ENOCONTAINER', `no ${role} container for ${id} in project ${mesh.project}`, {
-      fix: 'Is the mesh up? `meshdev status` lists its containers; `meshdev up` starts it.',
+      fix: `Is the mesh up? \`${meshdevCommand('status')}\` lists its containers; \`${meshdevCommand('up')}\` starts it.`,
     });
   }
   const c = docker.getContainer(found.id);
@@ -105,7 +106,7 @@ export async function runContainerAction(
 
 function conflict(id: string, action: ContainerAction, message: string): MeshdevError {
   return new MeshdevError('ECONFLICT', `cannot ${action} ${id}: ${message}`, {
-    fix: /paused/.test(message) ? `\`meshdev unpause ${id}\` first.` : undefined,
+    fix: /paused/.test(message) ? `\`${meshdevCommand(`unpause ${id}`)}\` first.` : undefined,
   });
 }
 

@@ -8,6 +8,7 @@ import {
   partitionKey,
 } from '../../proxy/schema/faults.js';
 import { MeshdevError } from '../errors.js';
+import { meshdevCommand } from '../invocation.js';
 
 /**
  * Fault documents in Consul KV, for the CLI (`fault`, `partition`, `heal`, `chaos`). Sidecars watch
@@ -28,7 +29,7 @@ export class FaultStore {
     } catch (err) {
       if (err instanceof ConsulError) {
         throw new MeshdevError('ECONSUL', err.message, {
-          fix: `Is the mesh up (\`meshdev status\`)? Consul is expected at ${this.consul.baseUrl} (ports.consul of the topology, or --consul URL).`,
+          fix: `Is the mesh up (\`${meshdevCommand('status')}\`)? Consul is expected at ${this.consul.baseUrl} (ports.consul of the topology, or --consul URL).`,
         });
       }
       throw err;

@@ -214,9 +214,11 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
         case 'build-local': {
           usedLocal = true;
           await ensureBase();
+          // Each image's own time (the base image it waited for reports its own).
+          const buildStarted = Date.now();
           progress(`building ${localImage!} from Debian packages`);
           await buildLocal(role as Exclude<InfraRole, 'grafana'>, localImage!, recipe!);
-          progress(`built ${localImage!} in ${seconds(started)} s`);
+          progress(`built ${localImage!} in ${seconds(buildStarted)} s`);
           return record(localImage, 'built');
         }
         case 'pull-upstream':

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { formatIssues, Topology } from '../../proxy/schema/index.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
+import { meshdevCommand } from '../invocation.js';
 
 /** The bundled demo topology, used when no `-f` is given and no `mesh.yaml` is in the current directory. */
 export const DEMO_TOPOLOGY_PATH = resolve(PACKAGE_ROOT, 'services/demo/mesh.yaml');
@@ -23,7 +24,7 @@ export function parseTopology(text: string, source: string): Topology {
   if (!result.success) {
     throw new UsageError(`invalid topology\n${formatIssues(source, result.error).join('\n')}`, {
       code: 'ETOPOLOGY',
-      fix: 'Correct the fields above; `meshdev schema` prints the JSON Schema (editors can use it for completion).',
+      fix: `Correct the fields above; \`${meshdevCommand('schema')}\` prints the JSON Schema (editors can use it for completion).`,
     });
   }
   return result.data;

@@ -12,6 +12,7 @@ import { waitForAll, WaitTimeoutError } from '../runtime/wait.js';
 import type { Mesh } from './mesh.js';
 import type { ScaleOverrides, ScalePlan, ScaleTarget } from './scale.js';
 import { instancesById, planScale } from './scale.js';
+import { meshdevCommand } from '../invocation.js';
 
 export interface ScaleOptions {
   readonly onProgress?: (line: string) => void;
@@ -37,7 +38,7 @@ export function imagesFromCompose(compose: RenderedCompose, file: string): MeshI
   const prometheus = byRole('prometheus');
   if (runtime === undefined || consul === undefined || prometheus === undefined) {
     throw new MeshdevError('ESCALE', `${file} does not name the runtime, Consul and Prometheus images`, {
-      fix: 'Run `meshdev up` again: it re-renders the Compose file.',
+      fix: `Run \`${meshdevCommand('up')}\` again: it re-renders the Compose file.`,
     });
   }
   return { runtime, consul, prometheus, grafana: byRole('grafana') };
@@ -78,7 +79,7 @@ export async function scaleService(
   const containers = await listProjectContainers(docker, project);
   if (!containers.some((c) => c.role === 'consul' && c.state === 'running') || !existsSync(mesh.composeFile)) {
     throw new MeshdevError('ENOTRUNNING', `mesh ${mesh.name} is not running; scale changes a running mesh`, {
-      fix: `Start it with \`meshdev up\`, or set \`replicas:\` in ${mesh.topologyPath}.`,
+      fix: `Start it with \`${meshdevCommand('up')}\`, or set \`replicas:\` in ${mesh.topologyPath}.`,
     });
   }
   if (plan.add.length === 0 && plan.remove.length === 0) return plan;
@@ -139,7 +140,7 @@ export async function scaleService(
     await deregisterLeftovers(consul, service, plan.add).catch(() => undefined);
     if (err instanceof WaitTimeoutError) {
       throw new MeshdevError('ETIMEOUT', `${plan.add.join(', ')} did not become healthy: ${err.message}`, {
-        fix: `\`meshdev logs ${plan.add[0]}\` (and --sidecar) shows why; --timeout waits longer.`,
+        fix: `\`${meshdevCommand(`logs ${plan.add[0]}`)}\` (and --sidecar) shows why; --timeout waits longer.`,
       });
     }
     throw err;

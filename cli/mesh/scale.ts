@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Topology } from '../../proxy/schema/index.js';
 import { UsageError } from '../errors.js';
 import type { ResolvedInstance, ResolvedMesh } from './model.js';
+import { meshdevCommand } from '../invocation.js';
 
 /**
  * Scaling a service of a running mesh, as pure decisions: how many replicas each version of a
@@ -37,7 +38,7 @@ export function parseScaleTarget(text: string): ScaleTarget {
   const m = /^([+-]?)(\d+)$/.exec(text.trim());
   if (m === null) {
     throw new UsageError(`scale: "${text}" is not a replica count`, {
-      fix: 'Give a number of instances (`meshdev scale catalog 4`) or a change (`catalog=+1`, `catalog=-1`).',
+      fix: `Give a number of instances (\`${meshdevCommand('scale catalog 4')}\`) or a change (\`catalog=+1\`, \`catalog=-1\`).`,
     });
   }
   const n = Number(m[2]);

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { MeshdevError } from '../errors.js';
+import { meshdevCommand, meshdevRootCommand } from '../invocation.js';
 
 /** Runs the Compose v2 CLI for up/down; each output line goes to `onLine` as progress. */
 export interface ComposeRun {
@@ -9,7 +10,7 @@ export interface ComposeRun {
   readonly signal?: AbortSignal;
 }
 
-const COMPOSE_FIX = 'Install Compose v2: `sudo meshdev doctor --fix` (see `meshdev doctor`).';
+const COMPOSE_FIX = `Install Compose v2: \`${meshdevRootCommand('doctor --fix')}\` (see \`${meshdevCommand('doctor')}\`).`;
 
 export async function composeVersion(): Promise<string | undefined> {
   try {
@@ -68,13 +69,13 @@ export function explainComposeFailure(output: string): string | undefined {
   const port = /(?:0\.0\.0\.0|127\.0\.0\.1):(\d+).*(?:address already in use|port is already allocated)/i.exec(output);
   if (port) return `Host port ${port[1]} is in use; stop what uses it or change \`ports:\` in mesh.yaml.`;
   if (/Cannot connect to the Docker daemon|docker daemon is not running/i.test(output)) {
-    return 'The Docker engine is not running: `sudo meshdev doctor --fix` starts it.';
+    return `The Docker engine is not running: \`${meshdevRootCommand('doctor --fix')}\` starts it.`;
   }
   if (/pull access denied|manifest unknown|failed to resolve reference|no such host/i.test(output)) {
-    return 'An image could not be pulled: run `meshdev images --airgap` to build local images, then `meshdev up` again.';
+    return `An image could not be pulled: run \`${meshdevCommand('images --airgap')}\` to build local images, then \`${meshdevCommand('up')}\` again.`;
   }
   if (/is unhealthy/i.test(output)) {
-    return 'A container failed its health check: `meshdev logs INSTANCE` shows why.';
+    return `A container failed its health check: \`${meshdevCommand('logs INSTANCE')}\` shows why.`;
   }
   return undefined;
 }

@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { MeshdevError } from '../errors.js';
 import { containerAddress } from './address.js';
 import { listProjectContainers } from './docker.js';
+import { meshdevCommand } from '../invocation.js';
 
 /** The load generator's metrics and control port inside its container (not published on the host). */
 export const LOADGEN_CONTROL_PORT = 9464;
@@ -22,7 +23,7 @@ export async function loadgenRequest(
   const lg = (await listProjectContainers(docker, project)).find((c) => c.role === 'loadgen');
   if (lg === undefined || lg.state !== 'running') {
     throw new MeshdevError('ENOLOADGEN', `the load generator of ${project} is not running`, {
-      fix: 'enable it under `loadgen:` in mesh.yaml (it needs an ingress service) and run `meshdev up`',
+      fix: `enable it under \`loadgen:\` in mesh.yaml (it needs an ingress service) and run \`${meshdevCommand('up')}\``,
     });
   }
   const host = await containerAddress(docker, lg.id);

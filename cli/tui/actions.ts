@@ -6,6 +6,7 @@ import type { LogFollow } from '../mesh/logs.js';
 import { findLogContainer, streamContainerLogs } from '../mesh/logs.js';
 import { loadgenRequest } from '../runtime/loadgen.js';
 import type { FaultDraft } from './state/types.js';
+import { INVOCATION, meshdevCommand } from '../invocation.js';
 
 /**
  * Everything the UI can do to a mesh. The UI holds no logic of its own beyond presentation: each
@@ -41,7 +42,7 @@ function notWired(what: string): () => Promise<never> {
   return () =>
     Promise.reject(
       new MeshdevError('ENOTWIRED', `${what} is not available from the UI yet`, {
-        fix: `use the \`meshdev\` command for ${what} meanwhile`,
+        fix: `use the \`${INVOCATION.cli}\` command for ${what} meanwhile`,
       }),
     );
 }
@@ -100,7 +101,7 @@ export class DockerMeshActions implements MeshActions {
       all.find((c) => c.instance === instance && c.role === 'app') ?? all.find((c) => c.composeService === instance);
     if (found === undefined) {
       throw new MeshdevError('ENOINSTANCE', `no container for instance ${instance} in ${this.project}`, {
-        fix: '`meshdev status` lists the instances; scaled-down instances have no container.',
+        fix: `\`${meshdevCommand('status')}\` lists the instances; scaled-down instances have no container.`,
       });
     }
     return found;

@@ -1,6 +1,7 @@
 import { render } from 'ink';
 import type { Mesh } from '../mesh/mesh.js';
 import { connectDocker } from '../runtime/docker.js';
+import { alternateScreen } from './alternate-screen.js';
 import type { FaultActions } from './actions.js';
 import { DockerMeshActions } from './actions.js';
 import type { ExitRequest } from './App.js';
@@ -8,6 +9,10 @@ import { App } from './App.js';
 import type { FaultSource } from './data/layer.js';
 import { DataLayer } from './data/layer.js';
 import type { MeshLayout } from './state/types.js';
+import { meshdevCommand } from '../invocation.js';
+
+/** Signals that end the dashboard like `q` before they end the process. */
+const EXIT_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 export interface RunUiOptions {
   readonly yes: boolean;
@@ -26,8 +31,8 @@ export function layoutOf(mesh: Mesh, fileFlag: string | undefined): MeshLayout {
     name: mesh.name,
     runtime: 'docker',
     services: mesh.resolved.services.map((s) => ({ name: s.name, instances: s.instances.map((i) => i.id) })),
-    reattachHint: `meshdev ui${f}`,
-    stopHint: `meshdev down${f}`,
+    reattachHint: meshdevCommand(`ui${f}`),
+    stopHint: meshdevCommand(`down${f}`),
   };
 }
 
@@ -67,24 +72,42 @@ export async function runUi(mesh: Mesh, options: RunUiOptions): Promise<ExitRequ
     layer.start(dispatch);
     return { stop: () => layer.stop(), refresh: () => void layer.refresh(dispatch) };
   };
-  const instance = render(
-    <App
-      layout={layout}
-      actions={actions}
-      yes={options.yes}
-      noColor={options.noColor}
-      subscribe={subscribe}
-      onExit={(request) => {
-        exitRequest = request;
-        instance.unmount();
-      }}
-    />,
-    // Not Ink's incrementalRendering: when a frame's height changed (an instance scaled away, a
-    // fault listed), it left stale lines on screen in tmux (seen in CI), and a redraw per refresh
-    // already keeps the CPU low.
-    { exitOnCtrlC: true },
-  );
-  await instance.waitUntilExit();
+  let signalled: NodeJS.Signals | undefined;
+  {
+    // On the alternate screen: whichever way the dashboard ends (q, Ctrl-C, an error, SIGTERM), the
+    // terminal shows again what was there before it, such as the start-up steps of `meshdev up`.
+    using _screen = alternateScreen(process.stdout);
+    const instance = render(
+      <App
+        layout={layout}
+        actions={actions}
+        yes={options.yes}
+        noColor={options.noColor}
+        subscribe={subscribe}
+        onExit={(request) => {
+          exitRequest = request;
+          instance.unmount();
+        }}
+      />,
+      // Not Ink's incrementalRendering: when a frame's height changed (an instance scaled away, a
+      // fault listed), it left stale lines on screen in tmux (seen in CI), and a redraw per refresh
+      // already keeps the CPU low.
+      { exitOnCtrlC: true },
+    );
+    // A signal from outside (kill, a supervisor) ends the dashboard as `q` does, so that the screen
+    // and the terminal's modes are restored; the process then ends by that signal, below. Ctrl-C
+    // is a key here (raw mode), not a signal.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signalled = signal;
+      instance.unmount();
+    };
+    for (const signal of EXIT_SIGNALS) process.once(signal, onSignal);
+    try {
+      await instance.waitUntilExit();
+    } finally {
+      for (const signal of EXIT_SIGNALS) process.off(signal, onSignal);
+    }
+  }
   if (exitRequest.down) {
     process.stderr.write(`bringing mesh ${mesh.name} down\n`);
     await actions.down();
@@ -94,5 +117,7 @@ export async function runUi(mesh: Mesh, options: RunUiOptions): Promise<ExitRequ
       `left the UI; mesh ${mesh.name} keeps running.\n  reattach: ${layout.reattachHint}\n  stop:     ${layout.stopHint}\n`,
     );
   }
+  // Our listener is gone: the signal now does what it would have done without the dashboard.
+  if (signalled !== undefined) process.kill(process.pid, signalled);
   return exitRequest;
 }
