@@ -92,8 +92,14 @@ export function registerUp(program: Command): void {
       const timeoutMs = parseDuration(opts.timeout, '--timeout');
       const mesh = await Mesh.load(opts.file);
       const abort = new AbortController();
-      const onSigint = () => abort.abort(new MeshdevError('EINTERRUPTED', 'interrupted', { exitCode: 130 }));
-      process.once('SIGINT', onSigint);
+      // The first Ctrl-C stops what runs (debootstrap, a build, Compose) and lets `up` clean up;
+      // a second one ends the process at once. `on`, not `once`: execa's exit handler re-raises a
+      // signal that no other listener is left to handle, which killed `up` before it cleaned up.
+      const onSigint = () => {
+        if (abort.signal.aborted) process.exit(130);
+        abort.abort(new MeshdevError('EINTERRUPTED', 'interrupted', { exitCode: 130 }));
+      };
+      process.on('SIGINT', onSigint);
       const t0 = Date.now();
       process.stderr.write(`starting mesh ${mesh.name} from ${mesh.topologyPath}\n`);
       // A terminal gets a live step list (spinners, bars); pipes, CI logs and MESHDEV_VERBOSE
@@ -140,8 +146,16 @@ export function registerUp(program: Command): void {
         return;
       }
       const stop = new AbortController();
-      process.once('SIGINT', () => stop.abort());
-      await followStatus(started, stop.signal);
-      process.stdout.write('\nstopped following; the mesh keeps running (`meshdev down` stops it)\n');
+      const onStop = (): void => stop.abort();
+      // `on` for the same reason as above; SIGTERM too (a CI step's timeout, a supervisor).
+      process.on('SIGINT', onStop);
+      process.on('SIGTERM', onStop);
+      try {
+        await followStatus(started, stop.signal);
+      } finally {
+        process.off('SIGINT', onStop);
+        process.off('SIGTERM', onStop);
+      }
+      process.stdout.write(`\nstopped following; the mesh keeps running (\`${meshdevCommand('down')}\` stops it)\n`);
     });
 }

@@ -116,12 +116,13 @@ async function runDebootstrap(
   const result = await run;
   if (!result.failed) return;
   const problems = reader.progress.problems;
+  const interrupted = signal?.aborted === true;
   const cause = [
-    signal?.aborted === true
-      ? 'interrupted'
+    interrupted
+      ? `interrupted while ${reader.progress.phase}`
       : `exit ${result.exitCode ?? '?'}${result.signal === undefined ? '' : ` (${result.signal})`} while ${reader.progress.phase}`,
-    ...problems,
-    ...recent.slice(-6).map((l) => `| ${l}`),
+    // Its own last lines tell why it failed; an interruption needs no more than that it was one.
+    ...(interrupted ? [] : [...problems, ...recent.slice(-6).map((l) => `| ${l}`)]),
   ].join('\n');
   throw imageStepError(
     { image: tag, step: 'debootstrap', command: commandLine({ file: debootstrap, args }) },

@@ -53,7 +53,9 @@ describe('README quick start', () => {
 
     // A fresh clone of what is committed (plus uncommitted changes to tracked files, so a developer
     // tests their work): `git stash create` makes that commit without touching their tree.
-    const stash = (await execa('git', ['stash', 'create'], { cwd: REPO_ROOT })).stdout.trim();
+    // (An identity of its own: a CI machine may have none, and `stash create` makes a commit.)
+    const identity = ['-c', 'user.name=meshdev quickstart test', '-c', 'user.email=quickstart@meshdev.invalid'];
+    const stash = (await execa('git', [...identity, 'stash', 'create'], { cwd: REPO_ROOT })).stdout.trim();
     clone = await mkdtemp(join(tmpdir(), 'meshdev-quickstart-'));
     await execa('git', ['clone', '--quiet', '--no-checkout', REPO_ROOT, clone]);
     await execa('git', ['checkout', '--quiet', stash === '' ? 'HEAD' : stash], { cwd: clone });
