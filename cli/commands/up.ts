@@ -69,14 +69,18 @@ export function upSummary(s: {
     `  consul      ${e.consul}/ui`,
     `  prometheus  ${e.prometheus}`,
     ...(e.grafana ? [`  grafana     ${e.grafana}`] : []),
-    ...(grafanaNotice === undefined
-      ? []
-      : [`  grafana     left out. ${grafanaNotice.replace(/^Grafana is left out: /, '')}`]),
+    ...(grafanaNotice === undefined ? [] : grafanaLines(grafanaNotice)),
     ...(s.airgap ? ['  images      air-gapped: local equivalents built from Debian packages'] : []),
     ...otherNotices.map((n) => `  note: ${n}`),
     `stop it with: ${s.down}`,
     '',
   ].join('\n');
+}
+
+/** The Grafana notice as two summary lines: why it is left out, and how to get it. */
+function grafanaLines(notice: string): string[] {
+  const [why = notice, how] = notice.replace(/^Grafana is left out: /, '').split(/\. To get it: /);
+  return [`  grafana     left out: ${why}`, ...(how === undefined ? [] : [`              to add it: ${how}`])];
 }
 
 export function registerUp(program: Command): void {

@@ -125,7 +125,7 @@ describe('foldUpLine / foldUpCompose: the step list of `up` on a terminal', () =
         key: 'image:meshdev/debian:trixie',
         label: 'build meshdev/debian:trixie',
         state: 'running',
-        detail: 'meshdev/debian:trixie: unpacking packages 34/78 (71%)',
+        detail: 'unpacking packages 34/78 (71%)',
         ratio: 0.71,
       },
     ]);

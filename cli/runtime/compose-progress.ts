@@ -185,7 +185,10 @@ export function foldUpLine(state: UpProgressState, line: string): UpProgressStat
   if (running?.key.startsWith('image:') && running.label.startsWith('build')) {
     // debootstrap's lines end in the share of its run done: `... unpacking packages 34/78 (71%)`.
     const percent = /\((\d{1,3})%\)$/.exec(text);
-    return updateRunning(state, text, percent === null ? running.ratio : Math.min(1, Number(percent[1]) / 100));
+    // The step's label names the image already: `meshdev/debian:trixie: unpacking...` -> `unpacking...`.
+    const image = running.key.slice('image:'.length);
+    const detail = text.startsWith(`${image}: `) ? text.slice(image.length + 2).trim() : text;
+    return updateRunning(state, detail, percent === null ? running.ratio : Math.min(1, Number(percent[1]) / 100));
   }
   return text === '' ? state : { ...state, notes: [...state.notes, text] };
 }
