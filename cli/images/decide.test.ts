@@ -24,6 +24,12 @@ describe('decideImageSource', () => {
     expect(decideImageSource(facts({ registryDown: true, role: 'grafana' }))).toBe('omit');
   });
 
+  it('auto: a current local equivalent is used without asking a registry, unless the user chose an image', () => {
+    expect(decideImageSource(facts({ localCurrent: true }))).toBe('use-local');
+    expect(decideImageSource(facts({ localCurrent: true, upstreamOverridden: true }))).toBe('pull-upstream');
+    expect(decideImageSource(facts({ localCurrent: true, upstreamPresent: true }))).toBe('use-upstream');
+  });
+
   it('auto: a present upstream image is still used when the registry is down', () => {
     expect(decideImageSource(facts({ registryDown: true, upstreamPresent: true }))).toBe('use-upstream');
   });

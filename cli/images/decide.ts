@@ -7,8 +7,8 @@ import type { InfraRole } from './refs.js';
  * - `airgap: true` (forced): local equivalents built from Debian packages; an image the user chose
  *   by env var is still used when present. Grafana only when its image is already present.
  * - `airgap: false`: the upstream image, pulled when absent (a failed pull is an error).
- * - `auto`: the upstream image when present, else pulled; after one failed pull (no registry),
- *   local equivalents for everything still missing.
+ * - `auto`: the upstream image when present, else a current local equivalent when present, else
+ *   pulled; after one failed pull (no registry), local equivalents for everything still missing.
  */
 export type AirgapMode = boolean | 'auto';
 
@@ -32,6 +32,10 @@ export function decideImageSource(f: ImageFacts): ImageSource {
     return local;
   }
   if (f.upstreamPresent) return 'use-upstream';
+  // A current local equivalent is used as it is: a warm `up` on a machine that once went
+  // air-gapped does not ask a registry again (that costs up to the pull's connect timeout where
+  // none answers). The user's own image (env) is still pulled.
+  if (f.mode === 'auto' && f.localCurrent && !f.upstreamOverridden) return 'use-local';
   if (f.mode === 'auto' && f.registryDown) return local;
   return 'pull-upstream';
 }

@@ -237,7 +237,7 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
             registryDown = true;
             notices.push(
               `No registry answered (pulling ${upstream.image} failed after ${seconds(started)} s: ${reason}): ` +
-                `switching to air-gapped mode, building local images from Debian packages.`,
+                `switching to air-gapped mode (local images, built from Debian packages where missing).`,
             );
             progress(notices[notices.length - 1]!);
             continue;
