@@ -23,6 +23,7 @@
  * the proxy's CPU time per request at the fixed rate (robust to other jobs on the machine, unlike latency),
  * and RSS both in a fresh process at the fixed rate and after the max-throughput runs.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,12 @@ const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ACCESS_LOG_SAMPLE = process.env.BENCH_ACCESS_LOG_SAMPLE ?? '0.01';
 /** meshdev runs with the flags and env the sidecars ship with; node-http-proxy with Node's defaults. */
+/** The Node binary meshdev runs on (the references keep the host's): BENCH_MESHDEV_NODE. */
+const MESHDEV_NODE = process.env.BENCH_MESHDEV_NODE ?? process.execPath;
+const MESHDEV_NODE_VERSION =
+  MESHDEV_NODE === process.execPath
+    ? process.version
+    : spawnSync(MESHDEV_NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
 const NODE_FLAGS = splitFlags(process.env.BENCH_NODE_FLAGS ?? SIDECAR_NODE_OPTIONS);
 const REFERENCE_NODE_FLAGS = splitFlags(process.env.BENCH_REFERENCE_NODE_FLAGS ?? '');
 
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
     const port = await freePort();
     const nodeFlags = name.startsWith('meshdev') ? NODE_FLAGS : REFERENCE_NODE_FLAGS;
     const args = [...nodeFlags, ...prefix, String(port), String(backendPort), ...suffix];
-    const child = pinned(PROXY_CORE, process.execPath, args, env);
+    const child = pinned(PROXY_CORE, name.startsWith('meshdev') ? MESHDEV_NODE : process.execPath, args, env);
     await waitForPort(port, child, name);
     return { name, port, pid: child.pid };
   };
@@ -176,7 +183,7 @@ http { access_log off; ${nginxTempPaths(dir)}
 
   const lines: string[] = [];
   lines.push(
-    `Proxy benchmark (${new Date().toISOString()}, ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${hasTaskset ? `proxy on core ${PROXY_CORE}, backend + load on core ${LOAD_CORE}` : 'no taskset: unpinned'})`,
+    `Proxy benchmark (${new Date().toISOString()}, ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version} (meshdev on ${MESHDEV_NODE_VERSION}), ${hasTaskset ? `proxy on core ${PROXY_CORE}, backend + load on core ${LOAD_CORE}` : 'no taskset: unpinned'})`,
   );
   lines.push('');
   lines.push(

@@ -219,6 +219,8 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
           progress(`building ${localImage!} from Debian packages`);
           await buildLocal(role as Exclude<InfraRole, 'grafana'>, localImage!, recipe!);
           progress(`built ${localImage!} in ${seconds(buildStarted)} s`);
+          // A new Node pin is a new tag: the image of the previous one goes, unless a container uses it.
+          if (role === 'node') await removeOldRuntimeImages(docker, localImage!, localImage!.split(':')[0]!);
           return record(localImage, 'built');
         }
         case 'pull-upstream':
@@ -355,19 +357,23 @@ function seconds(since: number): number {
 }
 
 /**
- * Every new runtime bundle is a new runtime image tag; without this, each rebuild would leave the
- * previous one behind. Only images no container (running or stopped) uses go: the engine refuses to
+ * Every new runtime bundle is a new runtime image tag, and every new Node pin a new node image
+ * tag; without this, each rebuild would leave the previous one behind. Only images no container (running or stopped) uses go: the engine refuses to
  * remove the others without force, which is exactly the guard wanted (another mesh may use them).
  */
-export async function removeOldRuntimeImages(docker: Docker, keep: string): Promise<number> {
+export async function removeOldRuntimeImages(
+  docker: Docker,
+  keep: string,
+  repository: string = RUNTIME_REPOSITORY,
+): Promise<number> {
   const images = await docker
-    .listImages({ filters: JSON.stringify({ reference: [`${RUNTIME_REPOSITORY}:*`] }) })
+    .listImages({ filters: JSON.stringify({ reference: [`${repository}:*`] }) })
     .catch(() => []);
   let removed = 0;
   for (const image of images) {
     if ((image.RepoTags ?? []).includes(keep)) continue;
     for (const tag of image.RepoTags ?? []) {
-      if (!tag.startsWith(`${RUNTIME_REPOSITORY}:`)) continue;
+      if (!tag.startsWith(`${repository}:`)) continue;
       try {
         await docker.getImage(tag).remove();
         removed++;

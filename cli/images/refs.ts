@@ -17,13 +17,14 @@ export interface PinnedNode {
 }
 
 /**
- * Node 24 (maintenance LTS until 2028-04-30): its binary needs only glibc, libstdc++ and libgcc,
- * which the Debian minbase has (26's also needs libatomic). Measured beside 20 and 26 in
- * bench/proxy/RESULTS.md.
+ * Node 26, the active LTS line (end of life 2029-04-30). Measured against 24 and 20 with
+ * bench:proxy (bench/proxy/RESULTS.md, 2026-12-03): 148 CPU µs per request at 1000 rps against
+ * 170 on 24 and 188-190 on 20, the same memory as 24. Its binary needs glibc, libstdc++, libgcc and
+ * libatomic; the air-gapped image adds libatomic1 to the Debian minbase.
  */
 export const RUNTIME_NODE: PinnedNode = {
-  version: '24.22.3',
-  integrity: 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==',
+  version: '26.12.1',
+  integrity: 'sha512-jk5LMAmgHlPlPMWpsUrSOqNaEZG+11UNd35hWQ+p5/XGaelWuTqJ69IcAy/5xtPPN4d5ZRBNOGB6gLMCh2kL9A==',
 };
 
 export const PINNED_IMAGES: Readonly<Record<InfraRole, string>> = {

@@ -60,7 +60,7 @@ describe('air-gapped images', () => {
           '-e',
           "console.log(typeof require('_http_common').HTTPParser.prototype.execute)",
         ]),
-      ).toBe('function\n');
+      ).toBe('function');
       // No untagged leftovers of meshdev's builds (fetch stages, replaced tags).
       const leftovers = await docker.listImages({
         filters: JSON.stringify({ dangling: ['true'], label: ['dev.meshdev.build-stage'] }),
