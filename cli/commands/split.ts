@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { keyOf, parseSplitArgs } from '../../proxy/config-store.js';
+import { InvalidPolicyError, keyOf, parseSplitArgs } from '../../proxy/config-store.js';
+import { meshdevCommand } from '../invocation.js';
 import { ServiceName } from '../../proxy/schema/topology.js';
 import { resolveMesh } from '../mesh/model.js';
 import { addConsulOptions, policyContext, withStore } from './policy.js';
@@ -24,6 +25,18 @@ export function registerSplit(program: Command): void {
       if (!opts.clear && weights.length === 0)
         throw new UsageError('give VERSION=WEIGHT pairs (e.g. v1=90 v2=10) or --clear');
       if (opts.clear && weights.length > 0) throw new UsageError('--clear takes no weights');
+      // Bad weights are bad input (exit 2), found before anything is read or contacted.
+      let split: Record<string, number> = {};
+      try {
+        if (!opts.clear) split = parseSplitArgs(weights);
+      } catch (err) {
+        if (err instanceof InvalidPolicyError) {
+          throw new UsageError(`invalid split; nothing was written:\n  ${err.message.split('\n').join('\n  ')}`, {
+            fix: `Give VERSION=WEIGHT pairs with whole-number weights, e.g. \`${meshdevCommand(`split ${service} v1=90 v2=10`)}\`.`,
+          });
+        }
+        throw err;
+      }
       const { topology } = await policyContext(opts);
       const known = resolveMesh(topology).services.find((s) => s.name === service);
       if (known === undefined) {
@@ -32,7 +45,7 @@ export function registerSplit(program: Command): void {
         );
       }
       if (!opts.clear) {
-        const unknown = Object.keys(parseSplitArgs(weights)).filter((v) => !known.versions.includes(v));
+        const unknown = Object.keys(split).filter((v) => !known.versions.includes(v));
         if (unknown.length > 0) {
           throw new UsageError(
             `${service} has no version ${unknown.join(', ')}; its versions: ${known.versions.join(', ')}`,
@@ -43,7 +56,7 @@ export function registerSplit(program: Command): void {
       await withStore(opts, async (store) => {
         const doc = await store.read(t);
         if (opts.clear) delete doc.split;
-        else doc.split = parseSplitArgs(weights);
+        else doc.split = split;
         await store.write(t, doc);
         process.stdout.write(
           opts.clear

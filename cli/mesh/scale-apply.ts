@@ -13,6 +13,7 @@ import type { Mesh } from './mesh.js';
 import type { ScaleOverrides, ScalePlan, ScaleTarget } from './scale.js';
 import { instancesById, planScale } from './scale.js';
 import { meshdevCommand } from '../invocation.js';
+import { fromComposeLiteral } from '../compose/literal.js';
 
 export interface ScaleOptions {
   readonly onProgress?: (line: string) => void;
@@ -31,8 +32,11 @@ interface RenderedCompose {
  */
 export function imagesFromCompose(compose: RenderedCompose, file: string): MeshImages {
   const services = compose.services ?? {};
-  const byRole = (role: string) =>
-    Object.values(services).find((s) => s.labels?.[LABELS.role] === role && s.image !== undefined)?.image;
+  // The rendered file holds every value escaped for Compose (`$` as `$$`): read back as written.
+  const byRole = (role: string): string | undefined => {
+    const image = Object.values(services).find((s) => s.labels?.[LABELS.role] === role && s.image !== undefined)?.image;
+    return image === undefined ? undefined : fromComposeLiteral(image);
+  };
   const runtime = byRole('sidecar') ?? byRole('ingress');
   const consul = byRole('consul');
   const prometheus = byRole('prometheus');

@@ -603,12 +603,13 @@ class Exchange implements UpstreamHandler {
 
 /**
  * An upstream's 5xx passed on although a retry was possible: the reason header says why it was not
- * retried (appended to the upstream's own reason, e.g. a fault's, or on its own).
+ * retried, appended to the upstream's own reason (a fault's, or a sidecar's further down the chain)
+ * or on its own. Appended once: two hops that did not retry for the same reason said it twice.
  */
-function noteNotRetried(headers: string[], status: number, why: string): void {
+export function noteNotRetried(headers: string[], status: number, why: string): void {
   for (let i = 0; i < headers.length; i += 2) {
     if (headers[i]!.toLowerCase() === 'x-meshdev-reason') {
-      headers[i + 1] += why;
+      if (!headers[i + 1]!.includes(why.trim())) headers[i + 1] += why;
       return;
     }
   }

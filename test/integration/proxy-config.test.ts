@@ -157,6 +157,8 @@ describe('live config', () => {
     await expect(
       cli('policy', 'set', 'pricing', 'resilience.retries.backoffBaseMs=500', 'resilience.retries.backoffMaxMs=100'),
     ).rejects.toThrow(/backoffBaseMs/);
+    // Bad input: a UsageError (exit 2), not an internal error (exit 1).
+    await expect(cli('split', 'pricing', 'v1=ninety')).rejects.toBeInstanceOf(UsageError);
     await expect(cli('split', 'pricing', 'v1=ninety')).rejects.toThrow(/VERSION=WEIGHT/);
     const shown = JSON.parse(await cli('policy', 'get', 'pricing', '--json')) as PolicyShown;
     expect(shown.stored.balancer).toBe('peak-ewma');
