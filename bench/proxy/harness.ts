@@ -34,10 +34,14 @@ export function pinned(core: string, cmd: string, args: string[], env: NodeJS.Pr
 export const splitFlags = (text: string): string[] => text.split(' ').filter((f) => f !== '');
 
 /**
+ * The Node binary meshdev runs on: BENCH_MESHDEV_NODE (e.g. the runtime image's LTS, which
+ * `node .ci/lts-node.mjs DIR` fetches), else the host's. The references keep the host's.
+ */
+export const MESHDEV_NODE = process.env.BENCH_MESHDEV_NODE ?? process.execPath;
+
+/**
  * meshdev's standalone proxy (meshdev-main.ts: `PORT UPSTREAM_PORT ACCESS_LOG_SAMPLE`) with `flags`, pinned to
- * the proxy core on a free port; the caller waits for the port (and may watch the child's stderr first).
- * BENCH_MESHDEV_NODE runs it on another Node binary (the runtime image's LTS: `node .ci/lts-node.mjs DIR`
- * fetches it) while the references keep the host's.
+ * the proxy core on a free port, on MESHDEV_NODE; the caller waits for the port (and may watch the child's stderr first).
  */
 export async function spawnMeshdev(
   meshdevMain: string,
@@ -48,7 +52,7 @@ export async function spawnMeshdev(
   const port = await freePort();
   const child = pinned(
     PROXY_CORE,
-    process.env.BENCH_MESHDEV_NODE ?? process.execPath,
+    MESHDEV_NODE,
     [...flags, meshdevMain, String(port), String(backendPort), '0.01'],
     env,
   );

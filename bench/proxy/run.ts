@@ -30,6 +30,7 @@ import path from 'node:path';
 import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
 import {
   LOAD_CORE,
+  MESHDEV_NODE,
   PROXY_CORE,
   buildBundles,
   cpuPressure,
@@ -59,13 +60,11 @@ const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 /** Interleaved rounds per target (medians are reported, of per-round ratios and differences where paired). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ACCESS_LOG_SAMPLE = process.env.BENCH_ACCESS_LOG_SAMPLE ?? '0.01';
-/** meshdev runs with the flags and env the sidecars ship with; node-http-proxy with Node's defaults. */
-/** The Node binary meshdev runs on (the references keep the host's): BENCH_MESHDEV_NODE. */
-const MESHDEV_NODE = process.env.BENCH_MESHDEV_NODE ?? process.execPath;
 const MESHDEV_NODE_VERSION =
   MESHDEV_NODE === process.execPath
     ? process.version
     : spawnSync(MESHDEV_NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+/** meshdev runs with the flags and env the sidecars ship with; node-http-proxy with Node's defaults. */
 const NODE_FLAGS = splitFlags(process.env.BENCH_NODE_FLAGS ?? SIDECAR_NODE_OPTIONS);
 const REFERENCE_NODE_FLAGS = splitFlags(process.env.BENCH_REFERENCE_NODE_FLAGS ?? '');
 

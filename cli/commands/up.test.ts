@@ -15,10 +15,7 @@ describe('upSummary', () => {
       mesh: 'shop',
       took: '56s',
       endpoints,
-      notices: [
-        'No registry answered (...): switching to air-gapped mode',
-        grafanaLeftOut('grafana/grafana:11.6.0', true),
-      ],
+      grafanaLeftOut: grafanaLeftOut('grafana/grafana:11.6.0', true),
       airgap: true,
       down: 'npx meshdev down',
     });
@@ -39,7 +36,7 @@ describe('upSummary', () => {
       mesh: 'shop',
       took: '9s',
       endpoints: { ...endpoints, grafana: 'http://127.0.0.1:3000' },
-      notices: [],
+      grafanaLeftOut: undefined,
       airgap: false,
       down: 'meshdev down',
     });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseDuration, formatDuration } from '../duration.js';
 import { MeshdevError } from '../errors.js';
 import { ensureImages } from '../images/index.js';
-import type { ResolvedImages } from '../images/index.js';
+import type { GrafanaLeftOut, ResolvedImages } from '../images/index.js';
 import { meshdevCommand } from '../invocation.js';
 import { Mesh } from '../mesh/mesh.js';
 import type { StartedMesh } from '../mesh/mesh.js';
@@ -49,38 +49,30 @@ async function liveProgress() {
 }
 
 /**
- * What `up` prints when the mesh is up: where everything is, and what was left out and why (a
- * notice names the fix). Pure.
+ * What `up` prints when the mesh is up: where everything is, and what was left out, why, and how
+ * to get it. (The switch to air-gapped mode was shown while it happened.) Pure.
  */
 export function upSummary(s: {
   readonly mesh: string;
   readonly took: string;
   readonly endpoints: { ingress: string | null; consul: string; prometheus: string; grafana: string | null };
-  readonly notices: readonly string[];
+  readonly grafanaLeftOut: GrafanaLeftOut | undefined;
   readonly airgap: boolean;
   readonly down: string;
 }): string {
   const e = s.endpoints;
-  const grafanaNotice = s.notices.find((n) => n.startsWith('Grafana is left out'));
-  const otherNotices = s.notices.filter((n) => n !== grafanaNotice && !n.startsWith('No registry answered'));
+  const left = s.grafanaLeftOut;
   return [
     `mesh ${s.mesh} is up (${s.took})`,
     ...(e.ingress ? [`  ingress     ${e.ingress}/products`] : []),
     `  consul      ${e.consul}/ui`,
     `  prometheus  ${e.prometheus}`,
     ...(e.grafana ? [`  grafana     ${e.grafana}`] : []),
-    ...(grafanaNotice === undefined ? [] : grafanaLines(grafanaNotice)),
+    ...(left === undefined ? [] : [`  grafana     left out: ${left.why}`, `              to add it: ${left.fix}`]),
     ...(s.airgap ? ['  images      air-gapped: local equivalents built from Debian packages'] : []),
-    ...otherNotices.map((n) => `  note: ${n}`),
     `stop it with: ${s.down}`,
     '',
   ].join('\n');
-}
-
-/** The Grafana notice as two summary lines: why it is left out, and how to get it. */
-function grafanaLines(notice: string): string[] {
-  const [why = notice, how] = notice.replace(/^Grafana is left out: /, '').split(/\. To get it: /);
-  return [`  grafana     left out: ${why}`, ...(how === undefined ? [] : [`              to add it: ${how}`])];
 }
 
 export function registerUp(program: Command): void {
@@ -137,7 +129,7 @@ export function registerUp(program: Command): void {
           mesh: mesh.name,
           took: formatDuration(Date.now() - t0),
           endpoints: started.endpoints,
-          notices: resolved?.notices ?? [],
+          grafanaLeftOut: resolved?.grafanaLeftOut,
           airgap: resolved?.airgap ?? false,
           down: meshdevCommand(`down${opts.file === undefined ? '' : ` -f ${opts.file}`}`),
         }),

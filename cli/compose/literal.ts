@@ -19,14 +19,19 @@ export function fromComposeLiteral(value: string): string {
 
 /** Every string value (not key) of a Compose document, at any depth, made a literal; the input is left as it is. */
 export function escapeInterpolation<T>(value: T): T {
-  return escapeValue(value) as T;
+  return mapStrings(value, composeLiteral) as T;
 }
 
-function escapeValue(value: unknown): unknown {
-  if (typeof value === 'string') return composeLiteral(value);
-  if (Array.isArray(value)) return value.map(escapeValue);
+/** The inverse of `escapeInterpolation`: a parsed Compose document's values as the containers get them. */
+export function unescapeInterpolation<T>(value: T): T {
+  return mapStrings(value, fromComposeLiteral) as T;
+}
+
+function mapStrings(value: unknown, fn: (s: string) => string): unknown {
+  if (typeof value === 'string') return fn(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeValue(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, fn)]));
   }
   return value;
 }

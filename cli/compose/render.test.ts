@@ -6,7 +6,7 @@ import { parseTopology } from '../mesh/load.js';
 import { resolveMesh } from '../mesh/model.js';
 import type { ComposeFile } from './render.js';
 import { renderProject, toYaml } from './render.js';
-import { fromComposeLiteral } from './literal.js';
+import { unescapeInterpolation } from './literal.js';
 import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
 
 const images = { runtime: 'meshdev/runtime:test', consul: 'c:1', prometheus: 'p:1', grafana: 'g:1' };
@@ -113,16 +113,6 @@ describe('renderProject', () => {
   });
 });
 
-/** Every string value of a parsed Compose file as the container gets it (`$$` is Compose's literal `$`). */
-function unescapeValues(value: unknown): unknown {
-  if (typeof value === 'string') return fromComposeLiteral(value);
-  if (Array.isArray(value)) return value.map(unescapeValues);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unescapeValues(v)]));
-  }
-  return value;
-}
-
 function renderText(topology: unknown, topologyPath = 'mesh.yaml'): { compose: ComposeFile; text: string } {
   const hostile = resolveMesh(parseTopology(stringify(topology), topologyPath));
   const { compose } = renderProject(hostile, { images, topologyDir: '/srv/me$h', grafanaDir: '/pkg/gr$fana' });
@@ -167,7 +157,7 @@ describe('toYaml with hostile topology text', () => {
   });
 
   it('gives back exactly the rendered object once $$ is read as $', () => {
-    expect(unescapeValues(parsed)).toEqual(JSON.parse(JSON.stringify(compose)));
+    expect(unescapeInterpolation(parsed)).toEqual(JSON.parse(JSON.stringify(compose)));
     expect(compose.services['gateway-1']!.environment!.A).toBe('pa$word');
   });
 
@@ -201,7 +191,7 @@ describe('toYaml round trip (property)', () => {
         fc.array(hostileText, { minLength: 1, maxLength: 5 }),
         (env, command) => {
           const { compose, text } = renderText({ name: 'prop', services: { app: { port: 3000, env, command } } });
-          const back = unescapeValues(parse(text)) as ComposeFile;
+          const back = unescapeInterpolation(parse(text)) as ComposeFile;
           expect(back).toEqual(JSON.parse(JSON.stringify(compose)));
           expect(Object.keys(back.services).sort()).toEqual([
             'app-1',

@@ -53,11 +53,11 @@ export async function buildDebianBase(options: {
     try {
       await pipeCommands(tar, dockerImport, signal === undefined ? {} : { signal });
     } catch (err) {
-      const cause = err instanceof PipeError ? err.message : String(err);
       throw imageStepError(
         { image: tag, step: 'import', command: `${commandLine(tar)} | ${commandLine(dockerImport)}` },
-        signal?.aborted === true ? `interrupted (${cause})` : cause,
+        err instanceof PipeError ? err.message : String(err),
         context,
+        signal?.aborted === true,
       );
     }
   } finally {
@@ -128,5 +128,6 @@ async function runDebootstrap(
     { image: tag, step: 'debootstrap', command: commandLine({ file: debootstrap, args }) },
     cause,
     context,
+    interrupted,
   );
 }

@@ -63,6 +63,8 @@ export interface ResolvedImages {
   readonly airgap: boolean;
   /** Things the user should know: air-gapped mode switched on, Grafana left out. */
   readonly notices: string[];
+  /** Present when Grafana was wanted but is left out: why, and how to get it. */
+  readonly grafanaLeftOut?: GrafanaLeftOut;
   readonly details: ResolvedImage[];
 }
 
@@ -139,6 +141,7 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
   }
 
   const notices: string[] = [];
+  let grafanaOmitted: GrafanaLeftOut | undefined;
   const details: ResolvedImage[] = [];
   let registryDown = false;
   let usedLocal = options.airgap === true;
@@ -168,8 +171,9 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
       const cause = err instanceof Error ? err.message : String(err);
       throw imageStepError(
         { image: spec.tag, step: 'build', command: buildCommandLine(spec) },
-        signal?.aborted === true ? `interrupted (${cause})` : cause,
+        cause,
         context,
+        signal?.aborted === true,
       );
     } finally {
       // Multi-stage builds leave their fetch stage as an untagged image, and a rebuilt tag leaves
@@ -209,7 +213,8 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
           usedLocal = true;
           return record(localImage, 'present');
         case 'omit':
-          notices.push(grafanaLeftOut(upstream.image, registryDown));
+          grafanaOmitted = grafanaLeftOut(upstream.image, registryDown);
+          notices.push(`Grafana is left out: ${grafanaOmitted.why}. To get it: ${grafanaOmitted.fix}`);
           return record(undefined, 'omitted');
         case 'build-local': {
           usedLocal = true;
@@ -220,7 +225,7 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
           await buildLocal(role as Exclude<InfraRole, 'grafana'>, localImage!, recipe!);
           progress(`built ${localImage!} in ${seconds(buildStarted)} s`);
           // A new Node pin is a new tag: the image of the previous one goes, unless a container uses it.
-          if (role === 'node') await removeOldRuntimeImages(docker, localImage!, localImage!.split(':')[0]!);
+          if (role === 'node') await removeOlderTags(docker, localImage!, localImage!.split(':')[0]!);
           return record(localImage, 'built');
         }
         case 'pull-upstream':
@@ -316,7 +321,7 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
     });
     progress(`built ${runtime} in ${seconds(started)} s`);
     details.push({ role: 'runtime', image: runtime, origin: 'built', seconds: seconds(started) });
-    const removed = await removeOldRuntimeImages(docker, runtime);
+    const removed = await removeOlderTags(docker, runtime);
     if (removed > 0) progress(`removed ${removed} older ${RUNTIME_REPOSITORY} image(s) no container uses`);
   } else {
     details.push({ role: 'runtime', image: runtime, origin: 'present', seconds: seconds(started) });
@@ -329,6 +334,7 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
     ...(grafana === undefined ? {} : { grafana }),
     airgap: usedLocal || registryDown,
     notices,
+    ...(grafanaOmitted === undefined ? {} : { grafanaLeftOut: grafanaOmitted }),
     details,
   };
 }
@@ -337,13 +343,19 @@ async function ensureImagesLocked(options: EnsureImagesOptions): Promise<Resolve
  * Why Grafana is missing and how to get it: its image cannot be built here (Grafana is not in
  * Debian), so it must come from a registry, or from another machine as a saved image.
  */
-export function grafanaLeftOut(image: string, registryDown: boolean): string {
-  const why = registryDown ? 'no registry answered' : 'air-gapped mode was asked for';
-  return (
-    `Grafana is left out: ${why}, its image ${image} is not on this machine, and Grafana has no Debian package to build it from. ` +
-    `To get it: \`docker save ${image} -o grafana.tar\` where a registry answers, \`docker load -i grafana.tar\` here, ` +
-    `then \`${meshdevCommand('up')}\` again (or run where a registry answers).`
-  );
+export interface GrafanaLeftOut {
+  readonly why: string;
+  readonly fix: string;
+}
+
+export function grafanaLeftOut(image: string, registryDown: boolean): GrafanaLeftOut {
+  const mode = registryDown ? 'no registry answered' : 'air-gapped mode was asked for';
+  return {
+    why: `${mode}, its image ${image} is not on this machine, and Grafana has no Debian package to build it from`,
+    fix:
+      `\`docker save ${image} -o grafana.tar\` where a registry answers, \`docker load -i grafana.tar\` here, ` +
+      `then \`${meshdevCommand('up')}\` again (or run where a registry answers).`,
+  };
 }
 
 /** `docker build -f consul.Dockerfile --build-arg ... -t meshdev/consul:1.8.7 CONTEXT`, for messages. */
@@ -360,10 +372,11 @@ function seconds(since: number): number {
 
 /**
  * Every new runtime bundle is a new runtime image tag, and every new Node pin a new node image
- * tag; without this, each rebuild would leave the previous one behind. Only images no container (running or stopped) uses go: the engine refuses to
+ * tag; without this, each rebuild would leave the previous one behind. Removes the other tags of
+ * `repository`. Only images no container (running or stopped) uses go: the engine refuses to
  * remove the others without force, which is exactly the guard wanted (another mesh may use them).
  */
-export async function removeOldRuntimeImages(
+export async function removeOlderTags(
   docker: Docker,
   keep: string,
   repository: string = RUNTIME_REPOSITORY,

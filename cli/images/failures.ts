@@ -52,12 +52,21 @@ export function fixForImageFailure(kind: ImageFailureKind, context: FailureConte
   }
 }
 
-/** `building meshdev/consul:1.8.7 failed at build (docker build ...): cause` with the fix. */
-export function imageStepError(step: ImageStep, cause: string, context: FailureContext): MeshdevError {
-  const kind = classifyImageFailure(cause);
+/**
+ * `meshdev/consul:1.8.7: the build step failed.` with the command, the cause and the fix.
+ * `interrupted`: the user stopped it (its own error then only says it was cut short).
+ */
+export function imageStepError(
+  step: ImageStep,
+  cause: string,
+  context: FailureContext,
+  interrupted = false,
+): MeshdevError {
+  const kind = interrupted ? 'interrupted' : classifyImageFailure(cause);
+  const said = interrupted && !/\binterrupted\b/.test(cause) ? `interrupted (${cause})` : cause;
   return new MeshdevError(
     kind === 'interrupted' ? 'EINTERRUPTED' : 'EIMAGE',
-    `${step.image}: the ${step.step} step failed.\n  command: ${step.command}\n  cause: ${cause.trim().split('\n').join('\n         ')}`,
+    `${step.image}: the ${step.step} step failed.\n  command: ${step.command}\n  cause: ${said.trim().split('\n').join('\n         ')}`,
     { fix: fixForImageFailure(kind, context), ...(kind === 'interrupted' ? { exitCode: 130 } : {}) },
   );
 }

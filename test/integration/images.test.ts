@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { ensureImages } from '../../cli/images/index.js';
-import { removeOldRuntimeImages } from '../../cli/images/ensure.js';
+import { removeOlderTags } from '../../cli/images/ensure.js';
 import { DEBIAN_BASE_IMAGE, LOCAL_IMAGES, RUNTIME_NODE } from '../../cli/images/refs.js';
 
 /**
@@ -92,7 +92,7 @@ describe('air-gapped images', () => {
     await older(used, 'used');
     const container = await docker.createContainer({ Image: used, name: `meshdev-test-prune-${process.pid}` });
     try {
-      expect(await removeOldRuntimeImages(docker, current)).toBeGreaterThanOrEqual(1);
+      expect(await removeOlderTags(docker, current)).toBeGreaterThanOrEqual(1);
       const tags = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []);
       expect(tags).not.toContain(unused);
       expect(tags).toContain(used);
