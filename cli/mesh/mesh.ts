@@ -7,6 +7,7 @@ import type { MeshImages } from '../compose/render.js';
 import { renderProject, toYaml } from '../compose/render.js';
 import { MeshdevError } from '../errors.js';
 import { ensureComposeV2, runCompose } from '../runtime/compose.js';
+import { clearComposeRunRecord, stopRecordedComposeRun, writeComposeRunRecord } from '../runtime/compose-run.js';
 import type { ComposeProgressState } from '../runtime/compose-progress.js';
 import { foldComposeLine, initialProgress } from '../runtime/compose-progress.js';
 import { serviceHealth } from '../runtime/consul.js';
@@ -135,6 +136,11 @@ export class Mesh {
     return join(this.stateDir, 'compose.yaml');
   }
 
+  /** The pid of the `docker compose up` that `up` is running (see compose-run.ts). */
+  get composeRunFile(): string {
+    return join(this.stateDir, 'compose-run.json');
+  }
+
   /** Renders the Compose project (pure apart from reading nothing); `write` puts it under `.meshdev/`. */
   render(images: MeshImages): { yaml: string; files: Readonly<Record<string, string>>; containers: number } {
     const project = renderProject(this.resolved, {
@@ -184,10 +190,11 @@ export class Mesh {
           project: this.resolved.project,
           file: this.composeFile,
           onLine: composeProgress(this.render(images).containers, progress, options.onContainerCounts),
+          onSpawn: (pid) => writeComposeRunRecord(this.composeRunFile, { pid, project: this.resolved.project }),
           ...(options.signal === undefined ? {} : { signal: options.signal }),
         },
         args,
-      );
+      ).finally(() => clearComposeRunRecord(this.composeRunFile));
       if (options.wait) await started.waitUntilHealthy({ timeoutMs, onProgress: progress, signal: options.signal });
     } catch (err) {
       // Nothing half-started: a mesh this call created is removed again; one that was already
@@ -312,6 +319,10 @@ export class StartedMesh implements AsyncDisposable {
     const progress = options.onProgress ?? (() => undefined);
     await ensureDockerReachable(this.docker);
     const project = this.mesh.resolved.project;
+    // An `up` that was killed may have left its Compose run creating containers: stop it first, or
+    // it would create them after the sweep below.
+    const orphan = await stopRecordedComposeRun(this.mesh.composeRunFile, project);
+    if (orphan !== undefined) progress(`stopped the \`docker compose up\` of an interrupted \`up\` (pid ${orphan})`);
     const existing = (await listProjectContainers(this.docker, project)).length;
     // Without its compose file (already down, or `.meshdev/` deleted) the label sweep below does it all.
     if (existsSync(this.mesh.composeFile)) {

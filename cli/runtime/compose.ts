@@ -8,6 +8,8 @@ export interface ComposeRun {
   readonly file: string;
   readonly onLine?: (line: string) => void;
   readonly signal?: AbortSignal;
+  /** Called once Compose runs, with its pid (recorded so a `down` can stop an orphaned run). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 const COMPOSE_FIX = `Install Compose v2: \`${meshdevRootCommand('doctor --fix')}\` (see \`${meshdevCommand('doctor')}\`).`;
@@ -39,6 +41,7 @@ export async function runCompose(run: ComposeRun, args: readonly string[]): Prom
     env: { COMPOSE_STATUS_STDOUT: '1', COMPOSE_ANSI: 'never', COMPOSE_PROGRESS: 'plain' },
     ...(run.signal === undefined ? {} : { cancelSignal: run.signal }),
   });
+  if (run.onSpawn !== undefined && sub.pid !== undefined) run.onSpawn(sub.pid);
   if (run.onLine !== undefined && sub.all !== undefined) {
     const onLine = run.onLine;
     let pending = '';
