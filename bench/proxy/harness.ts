@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -311,6 +311,22 @@ export async function buildBundles(
     await build({ ...NODE_BUNDLE, entryPoints: [path.resolve(entry)], outfile });
   }
   return { roles, meshdevMain, generator: await loadGenerator(dir, roles) };
+}
+
+/**
+ * The meshdev bundle of another git revision (`BENCH_BASELINE=main~3`), so a change to the data path is
+ * measured against what it replaces in the same run, in interleaved rounds. The revision is exported with
+ * `git archive` into `dir` and bundled with this checkout's node_modules.
+ */
+export async function buildBaselineBundle(dir: string, revision: string): Promise<string> {
+  const tree = path.join(dir, 'baseline');
+  await mkdir(tree, { recursive: true });
+  const archive = spawnSync('sh', ['-c', `git archive "$0" | tar -x -C "$1"`, revision, tree], { encoding: 'utf8' });
+  if (archive.status !== 0) throw new Error(`BENCH_BASELINE=${revision}: git archive failed: ${archive.stderr}`);
+  await symlink(path.resolve('node_modules'), path.join(tree, 'node_modules'));
+  const outfile = path.join(dir, 'meshdev-baseline.mjs');
+  await build({ ...NODE_BUNDLE, entryPoints: [path.join(tree, 'bench/proxy/meshdev-main.ts')], outfile });
+  return outfile;
 }
 
 /** nginx's temp paths inside `dir` (it checks them at start even when nothing uses them). */

@@ -16,7 +16,8 @@
  * BENCH_NODE_FLAGS (node flags for meshdev; default: the sidecar's own, proxy/node-options.ts), BENCH_MESHDEV_NODE
  * (the Node binary meshdev runs on; default the host's),
  * BENCH_REFERENCE_NODE_FLAGS (node flags for node-http-proxy; default none, as it is usually run),
- * BENCH_BACKEND=node (the Node backend even when nginx is installed), BENCH_GENERATOR=node (the Node fixed-rate
+ * BENCH_BASELINE (a git revision, e.g. main~1: its meshdev is measured too, in the same interleaved rounds, and the
+ * table gains a paired throughput ratio of this checkout's meshdev to it), BENCH_BACKEND=node (the Node backend even when nginx is installed), BENCH_GENERATOR=node (the Node fixed-rate
  * generator of roles.ts instead of fixed-rate.c, e.g. without a C compiler). Node option / env levers: sweep.ts.
  *
  * Besides latency from when each request was due, the table has the service time (from when it was sent),
@@ -32,6 +33,7 @@ import {
   LOAD_CORE,
   MESHDEV_NODE,
   PROXY_CORE,
+  buildBaselineBundle,
   buildBundles,
   cpuPressure,
   endChildren,
@@ -60,6 +62,8 @@ const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 0);
 /** Interleaved rounds per target (medians are reported, of per-round ratios and differences where paired). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ACCESS_LOG_SAMPLE = process.env.BENCH_ACCESS_LOG_SAMPLE ?? '0.01';
+const BASELINE = process.env.BENCH_BASELINE;
+const BASELINE_TARGET = `meshdev baseline (${BASELINE ?? ''})`;
 const MESHDEV_NODE_VERSION =
   MESHDEV_NODE === process.execPath
     ? process.version
@@ -95,6 +99,9 @@ async function main(): Promise<void> {
     freshStarts.push(() => spawnNode(name, prefix, suffix, env));
   };
   await start('meshdev', [meshdevMain], [ACCESS_LOG_SAMPLE]);
+  if (BASELINE !== undefined) {
+    await start(BASELINE_TARGET, [await buildBaselineBundle(tmp, BASELINE)], [ACCESS_LOG_SAMPLE]);
+  }
   await start('node-http-proxy', [roles, 'http-proxy'], []);
 
   const nginx = findDaemon('nginx');
@@ -212,6 +219,14 @@ http { access_log off; ${nginxTempPaths(dir)}
   lines.push(
     `meshdev per round: vs node-http-proxy ${perRound(mp.ratios, 2)}; added p50 ms ${perRound(mp.p50s, 3)}; added p99 ms ${perRound(mp.p99s, 3)}.`,
   );
+  if (BASELINE !== undefined) {
+    const ours = tpRuns.get('meshdev')!;
+    const vsBaseline = tpRuns.get(BASELINE_TARGET)!.map((b, i) => ours[i]!.rps / b.rps);
+    const ratio = median(vsBaseline);
+    lines.push(
+      `meshdev vs ${BASELINE_TARGET}: throughput ${fmt(ratio, 3)}x (median of per-round ratios ${perRound(vsBaseline, 3)}); within 5%: ${ratio >= 0.95 ? 'PASS' : 'FAIL'}.`,
+    );
+  }
   lines.push('');
   lines.push(
     `Targets: throughput >= 2x node-http-proxy: ${mp.ratio >= 2 ? 'PASS' : 'FAIL'} (${fmt(mp.ratio)}x); ` +
