@@ -60,15 +60,19 @@ describe('KV layout', () => {
 
 describe('parseFaultEntries', () => {
   it('keeps every valid document and reports each invalid one, without throwing', () => {
-    const set = parseFaultEntries('shop', [
-      { key: 'meshdev/shop/faults/rules/f1', value: JSON.stringify(base) },
-      { key: 'meshdev/shop/faults/rules/bad', value: '{ not json' },
-      { key: 'meshdev/shop/faults/rules/f2', value: JSON.stringify({ ...base, id: 'f2', percent: -1 }) },
-      { key: 'meshdev/shop/faults/rules/f3', value: JSON.stringify({ ...base, id: 'other' }) },
-      { key: 'meshdev/shop/faults/nonsense', value: '{}' },
-      { key: 'meshdev/shop/faults/settings', value: '{"enabled":true}' },
-      { key: 'meshdev/shop/faults/rules/', value: null },
-    ]);
+    const set = parseFaultEntries(
+      'shop',
+      [
+        { key: 'meshdev/shop/faults/rules/f1', value: JSON.stringify(base) },
+        { key: 'meshdev/shop/faults/rules/bad', value: '{ not json' },
+        { key: 'meshdev/shop/faults/rules/f2', value: JSON.stringify({ ...base, id: 'f2', percent: -1 }) },
+        { key: 'meshdev/shop/faults/rules/f3', value: JSON.stringify({ ...base, id: 'other' }) },
+        { key: 'meshdev/shop/faults/nonsense', value: '{}' },
+        { key: 'meshdev/shop/faults/settings', value: '{"enabled":true}' },
+        { key: 'meshdev/shop/faults/rules/', value: null },
+      ],
+      Date.parse(base.createdAt),
+    );
     expect(set.faults.map((f) => f.id)).toEqual(['f1']);
     expect(set.headerFaults.enabled).toBe(true);
     expect(set.problems.map((p) => p.key)).toEqual([
