@@ -35,7 +35,7 @@ export function parseJsonDocument(text: string | null, maxBytes: number): JsonDo
   if (text === null || text.trim() === '') return { ok: false, reason: 'empty', message: 'empty document' };
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
-    return { ok: false, reason: 'invalid', message: `(top level): ${bytes} bytes; at most ${maxBytes} are read` };
+    return { ok: false, reason: 'invalid', message: `(top level): ${bytes} bytes; at most ${maxBytes} allowed` };
   }
   let value: unknown;
   try {
