@@ -3,7 +3,7 @@ import { DEFAULT_CIRCUIT_BREAKER } from '../policy/circuit-breaker.js';
 import { DEFAULT_OUTLIER_DETECTION } from '../policy/outlier-detector.js';
 import { DEFAULT_RETRY_POLICY, backoffCapMs } from '../policy/retry.js';
 import { DEFAULT_CONCURRENT_RETRY_BUDGET, DEFAULT_RETRY_BUDGET } from '../policy/retry-budget.js';
-import { ServiceName, VersionLabel } from './topology.js';
+import { VersionLabel } from './topology.js';
 
 /**
  * Live configuration: what a sidecar reads from Consul KV while the mesh runs (balancer, resilience,

@@ -15,7 +15,8 @@ describe('parseJsonDocument', () => {
   });
 
   it('tells empty apart', () => {
-    for (const t of [null, '', '  \n\t']) expect(parseJsonDocument(t, 10)).toMatchObject({ ok: false, reason: 'empty' });
+    for (const t of [null, '', '  \n\t'])
+      expect(parseJsonDocument(t, 10)).toMatchObject({ ok: false, reason: 'empty' });
   });
 
   it('rejects oversize, non-JSON and non-objects with what it got', () => {

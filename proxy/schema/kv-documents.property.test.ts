@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultsKey, serviceKey, versionKey } from './config.js';
 import { EMPTY_DOCUMENT_MESSAGE, MAX_CONFIG_DOCUMENT_BYTES, judgeConfigEntries } from './config-documents.js';
-import type { LiveConfigDocument } from './config-documents.js';
 import { FaultDocument, MAX_FAULT_DOCUMENT_BYTES, faultRuleKey, parseFaultEntries, partitionKey } from './faults.js';
 import { RESERVED_JSON_KEYS } from './json-document.js';
 
