@@ -192,7 +192,7 @@ export class MeshProxy {
       this.metrics.configRejections.inc(fresh.length);
       const shown = fresh.slice(0, LOGGED_REJECTIONS);
       this.log.error(
-        `rejected ${fresh.length} live config document(s): ${shown.map((r) => r.key).join(', ')}${fresh.length > shown.length ? `, ... (${fresh.length - shown.length} more)` : ''}; each keeps its last good version, the others apply`,
+        `rejected ${fresh.length} live config document(s): ${shown.map((r) => r.key).join(', ')}${fresh.length > shown.length ? `, ... (${fresh.length - shown.length} more)` : ''}; each keeps its last good version if this sidecar had one, the others apply`,
         { event: 'config_rejected', documents: shown },
       );
     }
