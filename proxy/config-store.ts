@@ -1,20 +1,14 @@
 import { ConsulClient } from './consul/client.js';
-import {
-  PolicyDocument,
-  VersionPolicyDocument,
-  configPrefix,
-  defaultsKey,
-  effectiveConfig,
-  parseConfigEntries,
-  serviceKey,
-  versionKey,
-} from './schema/config.js';
+import { configPrefix, defaultsKey, effectiveConfig, parseConfigKey, serviceKey, versionKey } from './schema/config.js';
 import type { ConfigProblem, EffectiveConfig } from './schema/config.js';
+import { judgeConfigEntries, validateConfigDocument } from './schema/config-documents.js';
+import type { RejectedConfigDocument } from './schema/config-documents.js';
 
 /**
  * Reading and writing the live config documents in Consul KV, for `meshdev policy` and `meshdev split`.
- * Every write is validated against the schema AND against the other documents (the merged result must
- * be valid), so the CLI never writes something sidecars would reject.
+ * Every write is judged as the sidecars judge it (proxy/schema/config-documents.ts), alone and with
+ * every other document, so the CLI never writes something sidecars would reject, nor something that
+ * makes them reject another document.
  */
 
 export type PolicyTarget = { kind: 'defaults' } | { kind: 'service'; service: string; version?: string };
@@ -31,6 +25,32 @@ export function keyOf(mesh: string, t: PolicyTarget): string {
   return t.version === undefined ? serviceKey(mesh, t.service) : versionKey(mesh, t.service, t.version);
 }
 
+/** What `meshdev policy get` shows: one document as stored, and how the sidecars judge the mesh's. */
+export interface PolicyView {
+  key: string;
+  /** The stored document ({} when the key is absent); null when it holds something that is not a JSON object. */
+  stored: Record<string, unknown> | null;
+  /** The stored text when it is not a JSON object (so the user sees what to fix). */
+  storedText?: string;
+  /**
+   * The effective config for a service target, computed from KV alone: a sidecar that applied an
+   * earlier version of a rejected document keeps that version instead.
+   */
+  effective?: EffectiveConfig;
+  /** Every rejected document of the mesh, by key. */
+  rejected: RejectedConfigDocument[];
+}
+
+function asObject(text: string | undefined | null): Record<string, unknown> | undefined {
+  if (text === undefined || text === null) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class PolicyStore {
   readonly consul: ConsulClient;
   constructor(
@@ -40,44 +60,89 @@ export class PolicyStore {
     this.consul = new ConsulClient(consulUrl);
   }
 
+  /** The stored document ({} when absent); a stored value that is not a JSON object is bad input. */
   async read(t: PolicyTarget): Promise<Record<string, unknown>> {
-    const raw = await this.consul.kvGet(keyOf(this.mesh, t));
-    if (raw === undefined || raw.trim() === '') return {};
-    return JSON.parse(raw) as Record<string, unknown>;
+    const key = keyOf(this.mesh, t);
+    const raw = await this.consul.kvGet(key);
+    if (raw === undefined) return {};
+    const doc = asObject(raw);
+    if (doc === undefined) {
+      throw new InvalidPolicyError([
+        { key, message: 'the stored value is not a JSON object; fix it by hand or delete the key, then set again' },
+      ]);
+    }
+    return doc;
   }
 
-  /** Effective config a sidecar would apply to calls to `service` (routed to `version`). */
+  /** The stored document of `t`, the effective config for a service target, and every rejected document. */
+  async show(t: PolicyTarget): Promise<PolicyView> {
+    const key = keyOf(this.mesh, t);
+    const { value } = await this.consul.kvList(configPrefix(this.mesh), 0, 0);
+    const judged = judgeConfigEntries(this.mesh, value);
+    const entry = value.find((e) => e.key === key);
+    const stored = entry === undefined ? {} : (asObject(entry.value) ?? null);
+    return {
+      key,
+      stored,
+      ...(entry !== undefined && stored === null ? { storedText: entry.value ?? '' } : {}),
+      ...(t.kind === 'service' ? { effective: effectiveConfig(judged.snapshot, t.service, t.version) } : {}),
+      rejected: judged.rejected,
+    };
+  }
+
+  /** Effective config a sidecar would apply to calls to `service` (routed to `version`), from KV alone. */
   async effective(service: string, version?: string): Promise<EffectiveConfig> {
     const { value } = await this.consul.kvList(configPrefix(this.mesh), 0, 0);
-    const parsed = parseConfigEntries(this.mesh, value);
-    if (!parsed.ok) throw new InvalidPolicyError(parsed.problems);
-    return effectiveConfig(parsed.snapshot, service, version);
+    return effectiveConfig(judgeConfigEntries(this.mesh, value).snapshot, service, version);
   }
 
-  /** Validates `doc` (alone and merged with every other document), then writes it. */
+  /**
+   * Validates `doc` alone and with every other document, then writes it; `{}` deletes the key (its
+   * level inherits again: an empty value in KV would be rejected). Refused when the sidecars would
+   * reject it, or would newly reject another document because of it.
+   */
   async write(t: PolicyTarget, doc: Record<string, unknown>): Promise<void> {
     const key = keyOf(this.mesh, t);
-    const schema = t.kind === 'service' && t.version !== undefined ? VersionPolicyDocument : PolicyDocument;
-    const alone = schema.safeParse(doc);
-    if (!alone.success) {
-      throw new InvalidPolicyError(
-        alone.error.issues.map((i) => ({
-          key,
-          message: `${i.path.length === 0 ? '(document)' : i.path.map(String).join('.')}: ${i.message}`,
-        })),
-      );
+    const empty = Object.keys(doc).length === 0;
+    const text = JSON.stringify(doc, null, 2);
+    if (!empty) {
+      const alone = validateConfigDocument(parseConfigKey(this.mesh, key)!, text);
+      if (!alone.ok) throw new InvalidPolicyError(alone.problems.map((message) => ({ key, message })));
     }
     const { value } = await this.consul.kvList(configPrefix(this.mesh), 0, 0);
+    const before = judgeConfigEntries(this.mesh, value).rejected;
     const others = value.filter((e) => e.key !== key);
-    const merged = parseConfigEntries(this.mesh, [...others, { key, value: JSON.stringify(doc) }]);
-    if (!merged.ok) {
-      // Problems in other documents are not this write's fault unless they involve this key.
-      const mine = merged.problems.filter((p) => p.key === key || p.key.startsWith(`${key}/`));
-      if (mine.length > 0) throw new InvalidPolicyError(mine);
+    const after = judgeConfigEntries(this.mesh, empty ? others : [...others, { key, value: text }]).rejected;
+    const rejectedBefore = new Set(before.map((r) => r.key));
+    const caused = after.filter((r) => r.key === key || !rejectedBefore.has(r.key));
+    if (caused.length > 0) {
+      throw new InvalidPolicyError(
+        caused.flatMap((r) =>
+          r.problems.map((p) => ({
+            key: r.key,
+            message: r.key === key ? p : `${p} (this write would make the sidecars reject this document)`,
+          })),
+        ),
+      );
     }
-    if (Object.keys(doc).length === 0) await this.consul.kvDelete(key);
-    else await this.consul.kvPut(key, JSON.stringify(doc, null, 2));
+    if (empty) await this.consul.kvDelete(key);
+    else await this.consul.kvPut(key, text);
   }
+}
+
+/** `meshdev policy get` for a human: the stored document, the effective config, then any rejected documents. */
+export function formatPolicyView(v: PolicyView): string {
+  let out = `# ${v.key}\n`;
+  if (v.storedText !== undefined) out += `${v.storedText}\n`;
+  else out += `${JSON.stringify(v.stored ?? {}, null, 2)}\n`;
+  if (v.effective !== undefined) out += `# effective\n${JSON.stringify(v.effective, null, 2)}\n`;
+  if (v.rejected.length > 0) {
+    out +=
+      `# rejected documents (the sidecars apply every other document; each of these keeps the last good\n` +
+      `# version a sidecar applied, if any, else its level inherits from above)\n`;
+    for (const r of v.rejected) out += `${r.key}\n${r.problems.map((p) => `  ${p}`).join('\n')}\n`;
+  }
+  return out;
 }
 
 /**

@@ -17,8 +17,10 @@ import { createTcpForwarder } from './tcp-forwarder.js';
 import { faultingHttpHandler, faultingTcpHandler } from './faults/index.js';
 import type { FaultEngine } from './faults/index.js';
 import type { Logger } from './log.js';
-import type { ConfigProblem, ConfigSnapshot, EffectiveConfig, ResilienceConfig } from './schema/config.js';
+import type { ConfigSnapshot, EffectiveConfig, ResilienceConfig } from './schema/config.js';
 import { EMPTY_SNAPSHOT, effectiveConfig } from './schema/config.js';
+import type { RejectedConfigDocument } from './schema/config-documents.js';
+import { rejectionChanges } from './schema/config-documents.js';
 
 /**
  * The data plane shared by the sidecar and standalone mode: listeners, upstreams, live config.
@@ -41,10 +43,13 @@ export interface BoundListener extends ListenerSpec {
   boundPort: number;
 }
 
-export interface ConfigRejection {
+/** A live config document rejected now, since `at` (when this version of it was first rejected). */
+export interface ConfigRejection extends RejectedConfigDocument {
   at: string;
-  problems: ConfigProblem[];
 }
+
+/** A log line lists at most this many documents (a flood of bad keys stays one readable line). */
+const LOGGED_REJECTIONS = 20;
 
 const DRAIN_MS = 5000;
 
@@ -63,7 +68,8 @@ export class MeshProxy {
   readonly client = new UpstreamClient();
   snapshot: ConfigSnapshot = EMPTY_SNAPSHOT;
   configSource = 'built-in defaults';
-  lastRejection: ConfigRejection | undefined;
+  /** Sorted by key; empty when every document applies. */
+  rejectedDocuments: readonly ConfigRejection[] = [];
   configAppliedAt: string | undefined;
 
   constructor(
@@ -160,20 +166,42 @@ export class MeshProxy {
     this.snapshot = snapshot;
     this.configSource = source;
     this.configAppliedAt = new Date().toISOString();
-    this.lastRejection = undefined;
     for (const [name, up] of this.upstreams) {
       if (this.fixed.has(name)) continue;
       up.applyConfig(effectiveConfig(snapshot, name), this.perVersion(name));
     }
-    this.metrics.configValid.set(1);
     this.metrics.configApplied.inc();
   }
 
-  rejectConfig(problems: ConfigProblem[]): void {
-    this.lastRejection = { at: new Date().toISOString(), problems };
-    this.metrics.configValid.set(0);
-    this.metrics.configRejections.inc();
-    this.log.error('rejected invalid live config; keeping the last good one', { event: 'config_rejected', problems });
+  /**
+   * Records the documents rejected now (empty: none). Logs and counts only what changed since the
+   * last call, so an unchanged bad document is reported once, not on every watch tick.
+   */
+  recordRejections(rejected: readonly RejectedConfigDocument[]): void {
+    const { rejected: fresh, cleared } = rejectionChanges(this.rejectedDocuments, rejected);
+    const now = new Date().toISOString();
+    const since = new Map(this.rejectedDocuments.map((r) => [r.key, r.at]));
+    const freshKeys = new Set(fresh.map((r) => r.key));
+    this.rejectedDocuments = rejected.map((r) => ({
+      ...r,
+      at: freshKeys.has(r.key) ? now : (since.get(r.key) ?? now),
+    }));
+    if (fresh.length === 0 && cleared.length === 0) return;
+    this.metrics.setRejectedConfigDocuments(rejected.map((r) => r.key));
+    if (fresh.length > 0) {
+      this.metrics.configRejections.inc(fresh.length);
+      const shown = fresh.slice(0, LOGGED_REJECTIONS);
+      this.log.error(
+        `rejected ${fresh.length} live config document(s): ${shown.map((r) => r.key).join(', ')}${fresh.length > shown.length ? `, ... (${fresh.length - shown.length} more)` : ''}; each keeps its last good version if this sidecar had one, the others apply`,
+        { event: 'config_rejected', documents: shown },
+      );
+    }
+    if (cleared.length > 0) {
+      this.log.info(`live config documents no longer rejected: ${cleared.slice(0, LOGGED_REJECTIONS).join(', ')}`, {
+        event: 'config_rejection_cleared',
+        keys: cleared.slice(0, LOGGED_REJECTIONS),
+      });
+    }
   }
 
   async listen(spec: ListenerSpec): Promise<BoundListener> {
@@ -291,8 +319,8 @@ export class MeshProxy {
     return {
       source: this.configSource,
       appliedAt: this.configAppliedAt ?? null,
-      valid: this.lastRejection === undefined,
-      lastRejection: this.lastRejection ?? null,
+      valid: this.rejectedDocuments.length === 0,
+      rejected: this.rejectedDocuments,
       documents: this.snapshot,
       effective,
     };

@@ -12,6 +12,13 @@ import type { RouteMetricStore, RouteSeries } from './route-metrics.js';
 
 export type Direction = 'inbound' | 'outbound';
 
+/**
+ * Rejected config documents get a series each, up to this many: keys are written by hand, and a
+ * flood of bad keys must not become a flood of series in every sidecar.
+ */
+export const MAX_REJECTED_KEY_SERIES = 50;
+export const OTHER_KEYS_LABEL = '(other keys)';
+
 interface BoundCounter {
   inc(value?: number): void;
 }
@@ -62,6 +69,7 @@ export class ProxyMetrics {
   readonly tcpConnections: Counter<'upstream'>;
   readonly tcpBytes: Counter<'upstream' | 'direction'>;
   readonly configRejections: Counter;
+  readonly configRejectedDocuments: Gauge<'key'>;
   readonly configValid: Gauge;
   readonly configApplied: Counter;
   readonly consulErrors: Counter<'operation'>;
@@ -125,7 +133,13 @@ export class ProxyMetrics {
     });
     this.configRejections = new Counter({
       name: 'meshdev_config_rejections_total',
-      help: 'Live configuration changes rejected as invalid (the last good configuration stays).',
+      help: 'Live configuration documents rejected, counted once per rejected version of a document (that key keeps its last good version; the others apply).',
+      registers,
+    });
+    this.configRejectedDocuments = new Gauge({
+      name: 'meshdev_config_rejected_documents',
+      help: `Live configuration documents rejected now, by Consul KV key (1 each; beyond ${MAX_REJECTED_KEY_SERIES} keys the rest count under key="${OTHER_KEYS_LABEL}"). See the admin /config for why.`,
+      labelNames: ['key'],
       registers,
     });
     this.configApplied = new Counter({
@@ -135,7 +149,7 @@ export class ProxyMetrics {
     });
     this.configValid = new Gauge({
       name: 'meshdev_config_valid',
-      help: '1 when the configuration in Consul KV is valid and applied, 0 when it was rejected.',
+      help: '1 when every live configuration document in Consul KV is valid and applied, 0 when one or more are rejected.',
       registers,
     });
     this.configValid.set(1);
@@ -152,5 +166,15 @@ export class ProxyMetrics {
       labelNames: ['operation'],
       registers,
     });
+  }
+
+  /** The rejected-documents gauge and `meshdev_config_valid`, for the keys rejected now. */
+  setRejectedConfigDocuments(keys: readonly string[]): void {
+    this.configRejectedDocuments.reset();
+    keys.slice(0, MAX_REJECTED_KEY_SERIES).forEach((key) => this.configRejectedDocuments.labels(key).set(1));
+    if (keys.length > MAX_REJECTED_KEY_SERIES) {
+      this.configRejectedDocuments.labels(OTHER_KEYS_LABEL).set(keys.length - MAX_REJECTED_KEY_SERIES);
+    }
+    this.configValid.set(keys.length === 0 ? 1 : 0);
   }
 }

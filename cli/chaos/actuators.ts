@@ -6,6 +6,7 @@ import { describeContainerResult, runContainerAction } from '../faults/container
 import { describeFault, describePartition } from '../faults/format.js';
 import type { FaultStore } from '../faults/store.js';
 import type { PolicyStore } from '../../proxy/config-store.js';
+import { MAX_FAULT_TTL_MS } from '../../proxy/schema/faults.js';
 import { applyPolicyStep, revertPolicyStep } from './policy-step.js';
 import { MeshdevError } from '../errors.js';
 import { loadgenRequest } from '../runtime/loadgen.js';
@@ -30,7 +31,7 @@ export function meshActuators(
   const store = stores.faults;
   const ids = new Map<TimedStep, string>();
   const previousPolicies = new Map<TimedStep, Record<string, unknown>>();
-  const ttl = (remainingMs: number) => formatDuration(Math.min(24 * 3_600_000, Math.max(1000, remainingMs + 30_000)));
+  const ttl = (remainingMs: number) => formatDuration(Math.min(MAX_FAULT_TTL_MS, Math.max(1000, remainingMs + 30_000)));
   return {
     async apply(t, remainingMs) {
       const s = t.step;

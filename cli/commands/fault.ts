@@ -4,7 +4,7 @@ import { buildFault } from '../faults/build.js';
 import type { FaultAddFlags } from '../faults/build.js';
 import { addMeshOptions, loadFaultContext, print } from '../faults/context.js';
 import type { MeshOpts } from '../faults/context.js';
-import { describeFault, formatFaultTable } from '../faults/format.js';
+import { describeFault, formatFaultTable, formatRejectedDocuments } from '../faults/format.js';
 import { FaultId, HeaderFaultSettings, faultRuleKey } from '../../proxy/schema/faults.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -66,9 +66,7 @@ export function registerFault(program: Command): void {
     if (set.headerFaults.enabled) {
       text += `\nheader faults: enabled (max ${set.headerFaults.maxActive} active${set.headerFaults.allowAtIngress ? ', allowed at the ingress' : ''})`;
     }
-    if (set.problems.length > 0) {
-      text += `\n\ninvalid documents (ignored by the sidecars):\n${set.problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}`;
-    }
+    if (set.problems.length > 0) text += `\n\n${formatRejectedDocuments(set.problems)}`;
     print(opts.json, text, { at: new Date(now).toISOString(), ...set });
   });
 

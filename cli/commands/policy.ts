@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { MeshdevError, UsageError } from '../errors.js';
-import { InvalidPolicyError, PolicyStore, applyAssignments, keyOf } from '../../proxy/config-store.js';
+import {
+  InvalidPolicyError,
+  PolicyStore,
+  applyAssignments,
+  formatPolicyView,
+  keyOf,
+} from '../../proxy/config-store.js';
 import type { PolicyTarget } from '../../proxy/config-store.js';
 import { ConsulError } from '../../proxy/consul/client.js';
 import { ServiceName, VersionLabel } from '../../proxy/schema/topology.js';
@@ -85,16 +91,12 @@ export function registerPolicy(program: Command): void {
     ) => {
       const t = target(service, opts.defaults ?? false, opts.version);
       await withStore(opts, async (store) => {
-        const stored = await store.read(t);
-        const effective = t.kind === 'service' ? await store.effective(t.service, t.version) : undefined;
+        const view = await store.show(t);
         if (opts.json) {
-          process.stdout.write(
-            `${JSON.stringify({ key: keyOf(store.mesh, t), stored, effective: effective ?? null }, null, 2)}\n`,
-          );
+          process.stdout.write(`${JSON.stringify({ ...view, effective: view.effective ?? null }, null, 2)}\n`);
           return;
         }
-        process.stdout.write(`# ${keyOf(store.mesh, t)}\n${JSON.stringify(stored, null, 2)}\n`);
-        if (effective !== undefined) process.stdout.write(`# effective\n${JSON.stringify(effective, null, 2)}\n`);
+        process.stdout.write(formatPolicyView(view));
       });
     },
   );

@@ -3,7 +3,11 @@ import { UsageError } from '../errors.js';
 import { parseDuration } from '../duration.js';
 import type { ResolvedMesh } from '../mesh/model.js';
 import type { FaultAction, FaultDocument, PartitionDocument } from '../../proxy/schema/faults.js';
-import { FaultDocument as FaultSchema, PartitionDocument as PartitionSchema } from '../../proxy/schema/faults.js';
+import {
+  FaultDocument as FaultSchema,
+  MAX_FAULT_TTL_MS,
+  PartitionDocument as PartitionSchema,
+} from '../../proxy/schema/faults.js';
 import { formatIssues } from '../../proxy/schema/issues.js';
 import { resolveService, resolveTarget } from './target.js';
 import { parseHeaderMatch, parsePercent, parseRate, parseStatus } from './values.js';
@@ -28,7 +32,6 @@ export interface FaultAddFlags {
 }
 
 export const DEFAULT_TTL_MS = 10 * 60_000;
-export const MAX_TTL_MS = 24 * 3_600_000;
 
 export function newId(prefix: 'f' | 'p'): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -37,7 +40,7 @@ export function newId(prefix: 'f' | 'p'): string {
 function ttlOf(text: string | undefined, flag: string, required: boolean): number | undefined {
   if (text === undefined) return required ? DEFAULT_TTL_MS : undefined;
   const ms = parseDuration(text, flag);
-  if (ms < 1000 || ms > MAX_TTL_MS) throw new UsageError(`${flag}: "${text}" must be between 1s and 24h`);
+  if (ms < 1000 || ms > MAX_FAULT_TTL_MS) throw new UsageError(`${flag}: "${text}" must be between 1s and 24h`);
   return ms;
 }
 

@@ -1,5 +1,5 @@
 import { formatDuration } from '../duration.js';
-import type { FaultAction, FaultDocument, PartitionDocument } from '../../proxy/schema/faults.js';
+import type { FaultAction, FaultDocument, FaultProblem, PartitionDocument } from '../../proxy/schema/faults.js';
 import { formatTarget } from '../../proxy/schema/faults.js';
 
 export function formatRate(bytesPerSecond: number): string {
@@ -97,4 +97,18 @@ export function formatFaultTable(
     );
   }
   return out.join('\n');
+}
+
+/** The documents the sidecars reject (invalid or beyond the limits), each key once with every reason. */
+export function formatRejectedDocuments(problems: readonly FaultProblem[]): string {
+  if (problems.length === 0) return '';
+  const byKey = new Map<string, string[]>();
+  for (const p of problems) {
+    const reasons = byKey.get(p.key) ?? [];
+    reasons.push(p.message);
+    byKey.set(p.key, reasons);
+  }
+  const lines = ['rejected documents (not applied by the sidecars; every other one applies):'];
+  for (const [key, reasons] of byKey) lines.push(`  ${key}`, ...reasons.map((r) => `    ${r}`));
+  return lines.join('\n');
 }

@@ -36,7 +36,7 @@ export class FaultStore {
     }
   }
 
-  /** Everything under the faults prefix, parsed (invalid documents reported, as the sidecars do). */
+  /** Everything under the faults prefix, judged as the sidecars judge it (rejected documents reported with why). */
   list(): Promise<{
     faults: FaultDocument[];
     partitions: PartitionDocument[];
@@ -45,7 +45,7 @@ export class FaultStore {
   }> {
     return this.guard(async () => {
       const { value } = await this.consul.kvList(faultsPrefix(this.mesh), 0, 0);
-      return parseFaultEntries(this.mesh, value);
+      return parseFaultEntries(this.mesh, value, Date.now());
     });
   }
 

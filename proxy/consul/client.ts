@@ -107,6 +107,8 @@ export interface KvEntry {
   key: string;
   value: string | null;
   modifyIndex: number;
+  /** Consul's index when the key was created (kept across updates): the order keys were first written. */
+  createIndex: number;
 }
 
 export interface BlockingResult<T> {
@@ -195,13 +197,14 @@ export class ConsulClient {
       return { index: indexOf(res), value: [] };
     }
     await this.expectOk(res, `read ${prefix}`);
-    const raw = (await res.json()) as { Key: string; Value: string | null; ModifyIndex: number }[];
+    const raw = (await res.json()) as { Key: string; Value: string | null; ModifyIndex: number; CreateIndex: number }[];
     return {
       index: indexOf(res),
       value: raw.map((e) => ({
         key: e.Key,
         value: e.Value === null ? null : Buffer.from(e.Value, 'base64').toString('utf8'),
         modifyIndex: e.ModifyIndex,
+        createIndex: e.CreateIndex,
       })),
     };
   }

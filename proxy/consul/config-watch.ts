@@ -2,11 +2,14 @@ import type { ConsulClient } from './client.js';
 import { watchKvPrefix } from './kv-watch.js';
 import type { MeshProxy } from '../mesh-proxy.js';
 import type { Logger } from '../log.js';
-import { configPrefix, parseConfigEntries } from '../schema/config.js';
+import { configPrefix } from '../schema/config.js';
+import { judgeConfigEntries } from '../schema/config-documents.js';
+import type { LiveConfigDocument } from '../schema/config-documents.js';
 
 /**
  * Watches the mesh's live config in Consul KV (one blocking query over the whole prefix) and applies
- * each valid snapshot; an invalid one is rejected and the last good stays.
+ * it document by document (config-documents.ts): a rejected document keeps its last good version
+ * here, every other document applies.
  */
 export async function watchConfig(opts: {
   consul: ConsulClient;
@@ -18,6 +21,7 @@ export async function watchConfig(opts: {
 }): Promise<void> {
   const { consul, mesh, proxy, log, signal } = opts;
   const prefix = configPrefix(mesh);
+  let inEffect: ReadonlyMap<string, LiveConfigDocument> = new Map();
   await watchKvPrefix({
     consul,
     prefix,
@@ -27,17 +31,13 @@ export async function watchConfig(opts: {
     failureMessage: 'consul config watch failed; keeping the current config',
     onError: () => proxy.metrics.consulErrors.labels('config').inc(),
     onChange: (entries, index) => {
-      const parsed = parseConfigEntries(mesh, entries);
-      if (parsed.ok) {
-        const before = JSON.stringify(proxy.snapshot);
-        const after = JSON.stringify(parsed.snapshot);
-        if (before !== after || proxy.lastRejection !== undefined) {
-          proxy.applySnapshot(parsed.snapshot, `consul kv ${prefix} (index ${index})`);
-          log.info('applied live config', { event: 'config_applied', index });
-        }
-      } else if (JSON.stringify(parsed.problems) !== JSON.stringify(proxy.lastRejection?.problems)) {
-        proxy.rejectConfig(parsed.problems);
+      const judged = judgeConfigEntries(mesh, entries, inEffect);
+      inEffect = judged.inEffect;
+      if (JSON.stringify(judged.snapshot) !== JSON.stringify(proxy.snapshot)) {
+        proxy.applySnapshot(judged.snapshot, `consul kv ${prefix} (index ${index})`);
+        log.info('applied live config', { event: 'config_applied', index });
       }
+      proxy.recordRejections(judged.rejected);
     },
   });
 }

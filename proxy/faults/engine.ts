@@ -4,6 +4,7 @@ import type { Rng } from '../policy/types.js';
 import { systemRng } from '../policy/types.js';
 import type {
   FaultDocument,
+  FaultEntry,
   FaultProblem,
   FaultSet,
   HeaderFaultSettings,
@@ -61,7 +62,7 @@ export class FaultEngine {
         : new FaultMetrics(
             opts.registry,
             () => this.activeByTarget(),
-            () => this.current.problems.length,
+            () => new Set(this.current.problems.map((p) => p.key)).size,
           );
     const count = (type: string) => this.metrics?.count(type);
     this.env = { rng: this.rng, clock: this.clock, injected: count };
@@ -82,8 +83,8 @@ export class FaultEngine {
   }
 
   /** Parses the KV entries under `meshdev/<mesh>/faults/` and replaces the current set. */
-  applyEntries(mesh: string, entries: readonly { key: string; value: string | null }[], source: string): void {
-    this.replace(parseFaultEntries(mesh, entries), source);
+  applyEntries(mesh: string, entries: readonly FaultEntry[], source: string): void {
+    this.replace(parseFaultEntries(mesh, entries, this.clock.now()), source);
   }
 
   replace(set: FaultSet, source: string): void {
@@ -94,9 +95,11 @@ export class FaultEngine {
     this.source = source;
     this.updatedAt = new Date(this.clock.now()).toISOString();
     if (set.problems.length > 0 && JSON.stringify(set.problems) !== before) {
-      this.log?.error(`ignored ${set.problems.length} invalid fault document problem(s); the valid ones apply`, {
+      const keys = new Set(set.problems.map((p) => p.key)).size;
+      this.log?.error(`rejected ${keys} fault document(s); the others apply`, {
         event: 'fault_documents_invalid',
-        problems: set.problems,
+        // A flood of bad keys stays one readable line; admin /faults has them all.
+        problems: set.problems.slice(0, 20),
       });
     }
     this.log?.info(`faults: ${set.faults.length} rules, ${set.partitions.length} partitions`, {

@@ -33,7 +33,7 @@ export class FaultMetrics {
     });
     this.invalidDocuments = new Gauge({
       name: 'meshdev_fault_documents_invalid',
-      help: 'Fault/partition documents in Consul KV that do not match the schema (ignored; see the log or admin /faults).',
+      help: 'Fault/partition documents in Consul KV that are rejected (invalid, or beyond the limits; see the log, admin /faults or `meshdev fault ls`).',
       registers,
       collect() {
         this.set(invalid());

@@ -4,12 +4,12 @@ import {
   deepMerge,
   defaultsKey,
   effectiveConfig,
-  parseConfigEntries,
   parseConfigKey,
   serviceKey,
   versionKey,
   worstCaseRetryBudgetMs,
 } from './config.js';
+import { judgeConfigEntries } from './config-documents.js';
 
 const entry = (key: string, doc: unknown) => ({ key, value: typeof doc === 'string' ? doc : JSON.stringify(doc) });
 
@@ -29,15 +29,14 @@ describe('live config KV layout', () => {
   });
 });
 
-describe('parseConfigEntries + effectiveConfig', () => {
+describe('judgeConfigEntries + effectiveConfig', () => {
   it('merges built-in <- defaults <- service <- version', () => {
-    const r = parseConfigEntries('shop', [
+    const r = judgeConfigEntries('shop', [
       entry(defaultsKey('shop'), { balancer: 'least-request', resilience: { timeoutMs: 8000 } }),
       entry(serviceKey('shop', 'pricing'), { resilience: { retries: { maxRetries: 4 } }, split: { v1: 90, v2: 10 } }),
       entry(versionKey('shop', 'pricing', 'v2'), { resilience: { perTryTimeoutMs: 300 } }),
     ]);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
+    expect(r.rejected).toEqual([]);
     const base = effectiveConfig(r.snapshot, 'pricing');
     expect(base.balancer).toBe('least-request');
     expect(base.resilience.timeoutMs).toBe(8000);
@@ -49,8 +48,8 @@ describe('parseConfigEntries + effectiveConfig', () => {
     expect(effectiveConfig(r.snapshot, 'catalog').split).toBeUndefined();
   });
 
-  it('reports every problem with its key and field, and accepts nothing', () => {
-    const r = parseConfigEntries('shop', [
+  it('reports every problem with its key and field', () => {
+    const r = judgeConfigEntries('shop', [
       entry(serviceKey('shop', 'pricing'), { balancer: 'fastest', resilience: { retries: { maxRetries: -1 } } }),
       entry(serviceKey('shop', 'catalog'), '{not json'),
       entry(versionKey('shop', 'pricing', 'v2'), { balancer: 'random' }),
@@ -58,24 +57,15 @@ describe('parseConfigEntries + effectiveConfig', () => {
       entry(serviceKey('shop', 'inventory'), { routes: [{ match: { pathPrefix: '/a' } }] }),
       entry(serviceKey('shop', 'gateway'), { split: { v1: 0 } }),
     ]);
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    const text = r.problems.map((p) => `${p.key}: ${p.message}`).join('\n');
+    const text = r.rejected.flatMap((d) => d.problems.map((p) => `${d.key}: ${p}`)).join('\n');
     expect(text).toMatch(/services\/pricing: balancer:/);
     expect(text).toMatch(/services\/pricing: resilience\.retries\.maxRetries:/);
     expect(text).toMatch(/services\/catalog: not JSON/);
-    expect(text).toMatch(/versions\/v2: \(document\): Unrecognized key.*balancer/);
+    expect(text).toMatch(/versions\/v2: \(top level\): Unrecognized key.*balancer/);
     expect(text).toMatch(/whatever: unknown key/);
-    expect(text).toMatch(/inventory: routes\.0: give exactly one of "version" or "split"/);
+    expect(text).toMatch(/inventory: routes\[0\]: give exactly one of "version" or "split"/);
     expect(text).toMatch(/gateway: split: at least one version/);
-  });
-
-  it('rejects a merge that is incoherent (backoff base above max)', () => {
-    const r = parseConfigEntries('shop', [
-      entry(defaultsKey('shop'), { resilience: { retries: { backoffMaxMs: 50 } } }),
-      entry(serviceKey('shop', 'pricing'), { resilience: { retries: { backoffBaseMs: 100 } } }),
-    ]);
-    expect(r.ok).toBe(false);
+    expect(r.rejected.map((d) => d.key)).toHaveLength(6);
   });
 
   it('deepMerge: objects merge, arrays and scalars replace', () => {

@@ -3,14 +3,15 @@ import { DEFAULT_CIRCUIT_BREAKER } from '../policy/circuit-breaker.js';
 import { DEFAULT_OUTLIER_DETECTION } from '../policy/outlier-detector.js';
 import { DEFAULT_RETRY_POLICY, backoffCapMs } from '../policy/retry.js';
 import { DEFAULT_CONCURRENT_RETRY_BUDGET, DEFAULT_RETRY_BUDGET } from '../policy/retry-budget.js';
-import { ServiceName, VersionLabel } from './topology.js';
+import { VersionLabel } from './topology.js';
 
 /**
  * Live configuration: what a sidecar reads from Consul KV while the mesh runs (balancer, resilience,
  * routing, access log). Written by `meshdev policy set` / `meshdev split`, watched by every sidecar with
- * blocking queries; a valid change applies without restart, an invalid one is rejected and the last good
- * configuration stays (visible in the sidecar's admin `/config`, the `meshdev_config_rejections_total`
- * metric and its log).
+ * blocking queries; a valid change applies without restart. Each document is judged on its own
+ * (config-documents.ts): an invalid one is rejected by its key, that key keeps its last good version
+ * in the sidecars that had one, and every other document still applies (visible in the sidecar's admin
+ * `/config`, the `meshdev_config_rejected_documents` gauge, its log and `meshdev policy get`).
  *
  * KV layout (every value is one JSON document; every field optional, absent = inherited):
  *
@@ -113,11 +114,15 @@ export const ResilienceConfig = z.strictObject({
   circuitBreaker: CircuitBreakerConfig,
 });
 
-const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name');
+const HeaderName = z
+  .string()
+  .max(256)
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name');
 
 /** Weighted split between versions: `{ v1: 90, v2: 10 }` (weights are relative, need not sum to 100). */
 export const VersionSplit = z
   .record(VersionLabel, z.number().int().min(0).max(10_000))
+  .refine((s) => Object.keys(s).length <= 50, 'at most 50 versions')
   .refine((s) => Object.values(s).some((w) => w > 0), 'at least one version with a weight above 0');
 
 export const RouteRule = z
@@ -127,11 +132,14 @@ export const RouteRule = z
     /** Absent or empty: matches every request. */
     match: z
       .strictObject({
-        pathPrefix: z.string().startsWith('/').optional(),
+        pathPrefix: z.string().max(1024).startsWith('/').optional(),
         /** Exact header values, all must match (names are case-insensitive). */
-        headers: z.record(HeaderName, z.string()).optional(),
+        headers: z
+          .record(HeaderName, z.string().max(1024))
+          .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers')
+          .optional(),
         /** Headers that must be present, whatever their value. */
-        headersPresent: z.array(HeaderName).optional(),
+        headersPresent: z.array(HeaderName).max(20).optional(),
       })
       .optional(),
     /** The version subset matching requests go to... */
@@ -240,73 +248,6 @@ export const EMPTY_SNAPSHOT: ConfigSnapshot = { defaults: {}, services: {} };
 export interface ConfigProblem {
   key: string;
   message: string;
-}
-
-/**
- * Validates every KV entry under the mesh's config prefix. Returns the snapshot, or every problem
- * (the caller then keeps its last good snapshot).
- */
-export function parseConfigEntries(
-  mesh: string,
-  entries: readonly { key: string; value: string | null }[],
-): { ok: true; snapshot: ConfigSnapshot } | { ok: false; problems: ConfigProblem[] } {
-  const snapshot: ConfigSnapshot = { defaults: {}, services: {} };
-  const problems: ConfigProblem[] = [];
-  const serviceEntry = (name: string) => (snapshot.services[name] ??= { doc: {}, versions: {} });
-  for (const { key, value } of entries) {
-    if (key.endsWith('/')) continue; // a "folder" created by the Consul UI
-    const ref = parseConfigKey(mesh, key);
-    if (ref === undefined) {
-      problems.push({
-        key,
-        message: `unknown key; expected ${configPrefix(mesh)}{defaults,services/<name>[/versions/<v>]}`,
-      });
-      continue;
-    }
-    if (ref.kind !== 'defaults') {
-      const nameCheck = ServiceName.safeParse(ref.service);
-      if (!nameCheck.success) {
-        problems.push({ key, message: `"${ref.service}" is not a service name` });
-        continue;
-      }
-    }
-    if (value === null || value.trim() === '') continue; // empty = nothing set
-    let json: unknown;
-    try {
-      json = JSON.parse(value);
-    } catch (err) {
-      problems.push({ key, message: `not JSON: ${(err as Error).message}` });
-      continue;
-    }
-    const schema = ref.kind === 'version' ? VersionPolicyDocument : PolicyDocument;
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        const path = issue.path.length === 0 ? '(document)' : issue.path.map(String).join('.');
-        problems.push({ key, message: `${path}: ${issue.message}` });
-      }
-      continue;
-    }
-    if (ref.kind === 'defaults') snapshot.defaults = parsed.data as PolicyDocument;
-    else if (ref.kind === 'service') serviceEntry(ref.service).doc = parsed.data as PolicyDocument;
-    else serviceEntry(ref.service).versions[ref.version] = parsed.data as VersionPolicyDocument;
-  }
-  if (problems.length > 0) return { ok: false, problems };
-  // The merged result must itself be coherent (e.g. perTryTimeout <= timeout is not enforced, but
-  // backoffBase <= backoffMax is): check every service's effective config.
-  for (const [service, entry] of Object.entries(snapshot.services)) {
-    for (const version of [undefined, ...Object.keys(entry.versions)]) {
-      const eff = effectiveConfig(snapshot, service, version);
-      const r = eff.resilience.retries;
-      if (r.backoffBaseMs > r.backoffMaxMs) {
-        problems.push({
-          key: version === undefined ? serviceKey(mesh, service) : versionKey(mesh, service, version),
-          message: `resilience.retries.backoffBaseMs (${r.backoffBaseMs}) must not exceed backoffMaxMs (${r.backoffMaxMs})`,
-        });
-      }
-    }
-  }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, snapshot };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  FAULT_EXPIRY_CLOCK_SKEW_MS,
   FaultDocument,
+  MAX_FAULTS,
+  MAX_FAULT_DOCUMENT_BYTES,
+  MAX_FAULT_TTL_MS,
+  MAX_PARTITIONS,
   PartitionDocument,
   faultRuleKey,
   parseFaultEntries,
@@ -60,15 +65,19 @@ describe('KV layout', () => {
 
 describe('parseFaultEntries', () => {
   it('keeps every valid document and reports each invalid one, without throwing', () => {
-    const set = parseFaultEntries('shop', [
-      { key: 'meshdev/shop/faults/rules/f1', value: JSON.stringify(base) },
-      { key: 'meshdev/shop/faults/rules/bad', value: '{ not json' },
-      { key: 'meshdev/shop/faults/rules/f2', value: JSON.stringify({ ...base, id: 'f2', percent: -1 }) },
-      { key: 'meshdev/shop/faults/rules/f3', value: JSON.stringify({ ...base, id: 'other' }) },
-      { key: 'meshdev/shop/faults/nonsense', value: '{}' },
-      { key: 'meshdev/shop/faults/settings', value: '{"enabled":true}' },
-      { key: 'meshdev/shop/faults/rules/', value: null },
-    ]);
+    const set = parseFaultEntries(
+      'shop',
+      [
+        { key: 'meshdev/shop/faults/rules/f1', value: JSON.stringify(base) },
+        { key: 'meshdev/shop/faults/rules/bad', value: '{ not json' },
+        { key: 'meshdev/shop/faults/rules/f2', value: JSON.stringify({ ...base, id: 'f2', percent: -1 }) },
+        { key: 'meshdev/shop/faults/rules/f3', value: JSON.stringify({ ...base, id: 'other' }) },
+        { key: 'meshdev/shop/faults/nonsense', value: '{}' },
+        { key: 'meshdev/shop/faults/settings', value: '{"enabled":true}' },
+        { key: 'meshdev/shop/faults/rules/', value: null },
+      ],
+      Date.parse(base.createdAt),
+    );
     expect(set.faults.map((f) => f.id)).toEqual(['f1']);
     expect(set.headerFaults.enabled).toBe(true);
     expect(set.problems.map((p) => p.key)).toEqual([
@@ -78,5 +87,98 @@ describe('parseFaultEntries', () => {
       'meshdev/shop/faults/nonsense',
     ]);
     expect(set.problems[1]!.message).toMatch(/^percent: /);
+  });
+});
+
+describe('parseFaultEntries: bounds', () => {
+  const now = Date.parse(base.createdAt);
+  const fault = (id: string, over: Record<string, unknown> = {}) => JSON.stringify({ ...base, id, ...over });
+  const rule = (id: string, createIndex: number, over: Record<string, unknown> = {}) => ({
+    key: faultRuleKey('shop', id),
+    value: fault(id, over),
+    createIndex,
+  });
+
+  it(`applies the first ${MAX_FAULTS} faults in the order their keys were created, and rejects the rest by key`, () => {
+    // Created in reverse key order: creation decides, not the id.
+    const entries = Array.from({ length: 300 }, (_, i) => rule(`f${String(i).padStart(3, '0')}`, 1000 - i));
+    const set = parseFaultEntries('shop', entries, now);
+    expect(set.faults).toHaveLength(MAX_FAULTS);
+    expect(set.faults.map((f) => f.id)).toContain('f299');
+    expect(set.faults.map((f) => f.id)).not.toContain('f043');
+    expect(set.problems.map((p) => p.key).sort()).toEqual(
+      Array.from({ length: 44 }, (_, i) => faultRuleKey('shop', `f${String(i).padStart(3, '0')}`)),
+    );
+    expect(set.problems[0]!.message).toMatch(/beyond the limit of 256 faults per mesh \(the first 256 created apply\)/);
+  });
+
+  it('expired faults give way to unexpired ones and are dropped unreported beyond the limit', () => {
+    const expired = Array.from({ length: MAX_FAULTS }, (_, i) =>
+      rule(`old${i}`, i, { createdAt: '2029-01-01T00:00:00.000Z', expiresAt: '2029-01-01T00:01:00.000Z' }),
+    );
+    const set = parseFaultEntries('shop', [...expired, rule('fresh', 9999)], now);
+    expect(set.faults[0]!.id).toBe('fresh');
+    expect(set.faults).toHaveLength(MAX_FAULTS);
+    expect(set.problems).toEqual([]);
+  });
+
+  it(`rejects an expiry more than ${MAX_FAULT_TTL_MS / 3_600_000}h from now, allowing for clock skew`, () => {
+    const at = (ms: number) => new Date(now + ms).toISOString();
+    const set = parseFaultEntries(
+      'shop',
+      [
+        rule('far', 1, { expiresAt: '9999-12-31T23:59:59.000Z' }),
+        rule('skewed', 2, { expiresAt: at(MAX_FAULT_TTL_MS + FAULT_EXPIRY_CLOCK_SKEW_MS) }),
+        rule('late', 3, { expiresAt: at(MAX_FAULT_TTL_MS + FAULT_EXPIRY_CLOCK_SKEW_MS + 1) }),
+        {
+          key: partitionKey('shop', 'p1'),
+          value: JSON.stringify({
+            id: 'p1',
+            a: ['x1'],
+            b: ['y1'],
+            createdAt: base.createdAt,
+            expiresAt: at(25 * 3_600_000),
+          }),
+        },
+      ],
+      now,
+    );
+    expect(set.faults.map((f) => f.id)).toEqual(['skewed']);
+    expect(set.problems.map((p) => p.key.split('/').pop())).toEqual(['far', 'late', 'p1']);
+    expect(set.problems[0]!.message).toMatch(/^expiresAt: 9999-12-31T23:59:59.000Z is more than 24h from now/);
+  });
+
+  it(`applies at most ${MAX_PARTITIONS} partitions`, () => {
+    const entries = Array.from({ length: MAX_PARTITIONS + 1 }, (_, i) => ({
+      key: partitionKey('shop', `p${i}`),
+      value: JSON.stringify({ id: `p${i}`, a: ['x1'], b: ['y1'], createdAt: base.createdAt }),
+      createIndex: i,
+    }));
+    const set = parseFaultEntries('shop', entries, now);
+    expect(set.partitions).toHaveLength(MAX_PARTITIONS);
+    expect(set.problems.map((p) => p.key)).toEqual([partitionKey('shop', `p${MAX_PARTITIONS}`)]);
+  });
+
+  it('rejects empty, oversize and ambiguous documents by key', () => {
+    const set = parseFaultEntries(
+      'shop',
+      [
+        { key: faultRuleKey('shop', 'e'), value: ' ' },
+        { key: faultRuleKey('shop', 'big'), value: fault('big', { createdBy: 'x'.repeat(MAX_FAULT_DOCUMENT_BYTES) }) },
+        {
+          key: faultRuleKey('shop', 'dup'),
+          value: `{"id": "dup", ${fault('dup').slice(1)}`,
+        },
+        { key: 'meshdev/shop/faults/settings', value: '{"enabled": true, "__proto__": {}}' },
+      ],
+      now,
+    );
+    expect(set.problems.map((p) => `${p.key.split('/').pop()}: ${p.message}`)).toEqual([
+      'e: empty document; delete the key to remove it',
+      `big: (top level): ${fault('big', { createdBy: 'x'.repeat(MAX_FAULT_DOCUMENT_BYTES) }).length} bytes; at most ${MAX_FAULT_DOCUMENT_BYTES} allowed`,
+      'dup: id: duplicate key "id" (JSON would keep only the last)',
+      'settings: __proto__: the key "__proto__" is not allowed',
+    ]);
+    expect(set.headerFaults.enabled).toBe(false);
   });
 });

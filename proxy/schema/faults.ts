@@ -1,12 +1,18 @@
 import * as z from 'zod';
 import { KV_ROOT } from './config.js';
+import { formatIssue } from './issues.js';
+import { parseJsonDocument } from './json-document.js';
 import { ServiceName, VersionLabel } from './topology.js';
 
 /**
  * Faults and partitions: documents the CLI (`meshdev fault add`, `meshdev partition`) writes to Consul KV
  * and every sidecar watches (one blocking query over the prefix). A document that does not match the
  * schema is ignored by the sidecars (the others still apply) and reported in their log, their admin
- * `/faults` view and the `meshdev_fault_documents_invalid` gauge.
+ * `/faults` view, the `meshdev_fault_documents_invalid` gauge and `meshdev fault ls`.
+ *
+ * Bounds: what the CLI cannot write is rejected too, per document and with its reason (a hand-written
+ * flood must not cost every sidecar memory and per-request work). See MAX_FAULT_TTL_MS, MAX_FAULTS,
+ * MAX_PARTITIONS and MAX_FAULT_DOCUMENT_BYTES below.
  *
  * KV layout (every value is one JSON document):
  *
@@ -59,6 +65,24 @@ export const FaultId = z
 /** `catalog-2`, as numbered by the topology (`<service>-<n>`). */
 export const InstanceId = z.string().regex(/^[a-z][a-z0-9-]*-[0-9]+$/, 'an instance id such as "catalog-2"');
 
+/** The longest a fault or partition may last, from the CLI's `--ttl` (1s-24h) and in KV alike. */
+export const MAX_FAULT_TTL_MS = 24 * 3_600_000;
+/**
+ * A hand-written `expiresAt` may lie this much beyond now + MAX_FAULT_TTL_MS: the CLI's clock and a
+ * sidecar's need not agree to the millisecond (a `--ttl 24h` written by a clock a little ahead).
+ */
+export const FAULT_EXPIRY_CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * Faults applied per mesh. Every sidecar holds them all and checks its listener's share on each
+ * request; a chaos run adds at most 50 (one per step), so 256 leaves room for several runs and manual
+ * faults at once while 10,000 hand-written ones can no longer cost each sidecar tens of MB.
+ */
+export const MAX_FAULTS = 256;
+/** Partitions applied per mesh: each callers' sidecar checks every one on each outbound request. */
+export const MAX_PARTITIONS = 64;
+/** The CLI writes about 600 bytes per fault; 16 KiB leaves room for many header matches. */
+export const MAX_FAULT_DOCUMENT_BYTES = 16 * 1024;
+
 const Ms = z.number().int().min(0).max(600_000);
 const BytesPerSecond = z
   .number()
@@ -66,7 +90,10 @@ const BytesPerSecond = z
   .min(1)
   .max(10 * 1024 ** 3);
 const Timestamp = z.iso.datetime({ offset: true });
-const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name');
+const HeaderName = z
+  .string()
+  .max(256)
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name');
 
 /** HTTP faults (Toxiproxy's toxics, at L7). */
 export const DelayAction = z.strictObject({
@@ -128,9 +155,12 @@ export const FaultTarget = z.strictObject({
 export type FaultTarget = z.infer<typeof FaultTarget>;
 
 export const FaultMatch = z.strictObject({
-  pathPrefix: z.string().startsWith('/').optional(),
+  pathPrefix: z.string().max(1024).startsWith('/').optional(),
   /** Exact values, all must match (names are case-insensitive). */
-  headers: z.record(HeaderName, z.string()).optional(),
+  headers: z
+    .record(HeaderName, z.string().max(1024))
+    .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers')
+    .optional(),
   /** Only requests from this calling service. */
   source: ServiceName.optional(),
 });
@@ -243,7 +273,7 @@ export interface FaultProblem {
   message: string;
 }
 
-/** Everything under the faults prefix that is valid; each invalid document is left out and reported. */
+/** Everything under the faults prefix that applies; each rejected document is left out and reported. */
 export interface FaultSet {
   faults: FaultDocument[];
   partitions: PartitionDocument[];
@@ -251,20 +281,61 @@ export interface FaultSet {
   problems: FaultProblem[];
 }
 
+/** A KV entry as listed; `createIndex` (Consul's, when the key was first written) orders faults for the limits. */
+export interface FaultEntry {
+  key: string;
+  value: string | null;
+  createIndex?: number;
+}
+
 function issuesOf(key: string, error: z.ZodError): FaultProblem[] {
-  return error.issues.map((i) => ({
-    key,
-    message: `${i.path.length === 0 ? '(document)' : i.path.map(String).join('.')}: ${i.message}`,
-  }));
+  return error.issues.slice(0, 10).map((i) => ({ key, message: formatIssue(i) }));
+}
+
+function expiryProblem(expiresAt: string | undefined, now: number): string | undefined {
+  if (expiresAt === undefined || Date.parse(expiresAt) <= now + MAX_FAULT_TTL_MS + FAULT_EXPIRY_CLOCK_SKEW_MS) {
+    return undefined;
+  }
+  return `expiresAt: ${expiresAt} is more than 24h from now; faults and partitions last at most 24h (--ttl 1s-24h)`;
+}
+
+interface Ranked<T> {
+  key: string;
+  doc: T;
+  createIndex: number;
+  expired: boolean;
 }
 
 /**
- * Validates every KV entry under the mesh's faults prefix. Unlike live config (all or nothing), each
- * document stands alone: one hand-written mistake must not switch the other faults off.
+ * Keeps the first `max` documents: unexpired ones first, each group in the order the keys were
+ * created (Consul's CreateIndex, then key), so a flood of new documents never displaces the ones
+ * already applied. Expired documents do nothing; beyond the limit they are dropped unreported.
  */
-export function parseFaultEntries(mesh: string, entries: readonly { key: string; value: string | null }[]): FaultSet {
+function firstOf<T>(docs: Ranked<T>[], max: number, what: string, problems: FaultProblem[]): T[] {
+  docs.sort(
+    (a, b) => Number(a.expired) - Number(b.expired) || a.createIndex - b.createIndex || (a.key < b.key ? -1 : 1),
+  );
+  docs.slice(max).forEach((d) => {
+    if (!d.expired) {
+      problems.push({
+        key: d.key,
+        message: `beyond the limit of ${max} ${what} per mesh (the first ${max} created apply); remove some to apply this one`,
+      });
+    }
+  });
+  return docs.slice(0, max).map((d) => d.doc);
+}
+
+/**
+ * Validates every KV entry under the mesh's faults prefix. Each document stands alone: one
+ * hand-written mistake must not switch the other faults off. `now` (ms) judges `expiresAt` against
+ * MAX_FAULT_TTL_MS and which documents have expired. Never throws.
+ */
+export function parseFaultEntries(mesh: string, entries: readonly FaultEntry[], now: number): FaultSet {
   const out: FaultSet = { faults: [], partitions: [], headerFaults: HEADER_FAULTS_OFF, problems: [] };
-  for (const { key, value } of entries) {
+  const faults: Ranked<FaultDocument>[] = [];
+  const partitions: Ranked<PartitionDocument>[] = [];
+  for (const { key, value, createIndex } of entries) {
     if (key.endsWith('/')) continue;
     const ref = parseFaultKey(mesh, key);
     if (ref === undefined) {
@@ -274,21 +345,19 @@ export function parseFaultEntries(mesh: string, entries: readonly { key: string;
       });
       continue;
     }
-    if (value === null || value.trim() === '') continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(value);
-    } catch (err) {
-      out.problems.push({ key, message: `not JSON: ${(err as Error).message}` });
+    const json = parseJsonDocument(value, MAX_FAULT_DOCUMENT_BYTES);
+    if (!json.ok) {
+      const message = json.reason === 'empty' ? 'empty document; delete the key to remove it' : json.message;
+      out.problems.push({ key, message });
       continue;
     }
     if (ref.kind === 'settings') {
-      const r = HeaderFaultSettings.safeParse(json);
+      const r = HeaderFaultSettings.safeParse(json.value);
       if (r.success) out.headerFaults = r.data;
       else out.problems.push(...issuesOf(key, r.error));
       continue;
     }
-    const r = ref.kind === 'rule' ? FaultDocument.safeParse(json) : PartitionDocument.safeParse(json);
+    const r = ref.kind === 'rule' ? FaultDocument.safeParse(json.value) : PartitionDocument.safeParse(json.value);
     if (!r.success) {
       out.problems.push(...issuesOf(key, r.error));
       continue;
@@ -297,9 +366,21 @@ export function parseFaultEntries(mesh: string, entries: readonly { key: string;
       out.problems.push({ key, message: `id: "${r.data.id}" does not match the key's id "${ref.id}"` });
       continue;
     }
-    if (ref.kind === 'rule') out.faults.push(r.data as FaultDocument);
-    else out.partitions.push(r.data as PartitionDocument);
+    const tooLate = expiryProblem(r.data.expiresAt, now);
+    if (tooLate !== undefined) {
+      out.problems.push({ key, message: tooLate });
+      continue;
+    }
+    const ranked = {
+      key,
+      createIndex: createIndex ?? 0,
+      expired: r.data.expiresAt !== undefined && Date.parse(r.data.expiresAt) <= now,
+    };
+    if (ref.kind === 'rule') faults.push({ ...ranked, doc: r.data as FaultDocument });
+    else partitions.push({ ...ranked, doc: r.data as PartitionDocument });
   }
+  out.faults = firstOf(faults, MAX_FAULTS, 'faults', out.problems);
+  out.partitions = firstOf(partitions, MAX_PARTITIONS, 'partitions', out.problems);
   return out;
 }
 

@@ -3,10 +3,14 @@
  *  - topology.ts: `mesh.yaml`, written by the developer, read by the CLI
  *  - bootstrap.ts: what the CLI hands each sidecar at start (env MESHDEV_SIDECAR)
  *  - config.ts: live configuration in Consul KV (balancer, resilience, routes), watched by sidecars
+ *  - config-documents.ts: judging those documents one by one (a bad one is rejected by its key)
+ *  - json-document.ts: the checks every hand-written JSON document in KV passes first
  *  - faults.ts: faults, partitions and header-fault settings in Consul KV, watched by sidecars
  */
 export * from './topology.js';
 export * from './bootstrap.js';
 export * from './issues.js';
 export * from './config.js';
+export * from './config-documents.js';
+export * from './json-document.js';
 export * from './faults.js';

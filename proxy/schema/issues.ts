@@ -12,14 +12,17 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 /** One line per problem: `<source>: <field path>: <what was expected>`. */
 export function formatIssues(source: string, error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    // zod reports a bad record key as "Invalid key in record" with the reason nested inside.
-    if (issue.code === 'invalid_key') {
-      const inner = issue.issues.map((i) => i.message).join('; ');
-      const key = issue.path[issue.path.length - 1];
-      const what = issue.path[0] === 'services' ? 'a service name' : 'a key';
-      return `${source}: ${formatPath(issue.path)}: ${what} must be ${inner} (got "${String(key)}")`;
-    }
-    return `${source}: ${formatPath(issue.path)}: ${issue.message}`;
-  });
+  return error.issues.map((issue) => `${source}: ${formatIssue(issue)}`);
+}
+
+/** `<field path>: <what was expected>`. */
+export function formatIssue(issue: z.core.$ZodIssue): string {
+  // zod reports a bad record key as "Invalid key in record" with the reason nested inside.
+  if (issue.code === 'invalid_key') {
+    const inner = issue.issues.map((i) => i.message).join('; ');
+    const key = issue.path[issue.path.length - 1];
+    const what = issue.path[0] === 'services' ? 'a service name' : 'a key';
+    return `${formatPath(issue.path)}: ${what} must be ${inner} (got "${String(key)}")`;
+  }
+  return `${formatPath(issue.path)}: ${issue.message}`;
 }

@@ -135,7 +135,7 @@ describe('meshdev fault', () => {
     expect(await keys()).toEqual(before);
   });
 
-  it('a hand-written invalid document is ignored by the engine (with the problem visible); valid ones still apply', async () => {
+  it('a hand-written invalid document is rejected by the engine (with the problem visible); valid ones still apply', async () => {
     await kv.kvPut(faultRuleKey('faulttest', 'by-hand'), '{"id":"by-hand","action":{"type":"abort","status":9000}}');
     await eventually(() => engine.problems.some((p) => p.key.endsWith('/by-hand')), {
       what: 'the problem',
@@ -144,7 +144,7 @@ describe('meshdev fault', () => {
     expect(engine.faults.map((f) => f.id)).toEqual([added.id]);
     const ls = await cli('fault', 'ls');
     expect(ls.stdout).toMatch(
-      /invalid documents \(ignored by the sidecars\):\n\s+meshdev\/faulttest\/faults\/rules\/by-hand: /,
+      /rejected documents \(not applied by the sidecars; every other one applies\):\n\s+meshdev\/faulttest\/faults\/rules\/by-hand\n\s+action\.status: /,
     );
     await kv.kvDelete(faultRuleKey('faulttest', 'by-hand'));
   });
