@@ -24,13 +24,26 @@ export class LeastRequestBalancer implements Balancer {
     const eligible = countEligible(candidates, avoid);
     if (eligible === 1) return candidates[indexOfEligible(candidates, avoid, eligible, 0)] as EndpointView;
     drawPair(this.rng, candidates, avoid, eligible, this.pair);
-    const { a, b } = this.pair;
+    const a = candidates[this.pair.a] as EndpointView;
+    const b = candidates[this.pair.b] as EndpointView;
     // Ties go to the first draw, which is itself random.
-    const bWins = (candidates[b] as EndpointView).active < (candidates[a] as EndpointView).active;
-    if (!this.slowStart.ramping) return candidates[bWins ? b : a] as EndpointView;
+    const bWins = b.active < a.active;
+    if (!this.slowStart.ramping) return bWins ? b : a;
+    return this.admit(candidates, avoid, eligible, bWins, now);
+  }
+
+  private admit(
+    candidates: readonly EndpointView[],
+    avoid: ReadonlySet<string> | undefined,
+    eligible: number,
+    bWins: boolean,
+    now: number | undefined,
+  ): EndpointView {
+    const { a, b } = this.pair;
     const [winner, other] = bWins ? [b, a] : [a, b];
-    const i = admitPairWinner(this.slowStart, this.rng, candidates, avoid, eligible, winner, other, this.factors, now);
-    return candidates[i] as EndpointView;
+    return candidates[
+      admitPairWinner(this.slowStart, this.rng, candidates, avoid, eligible, winner, other, this.factors, now)
+    ] as EndpointView;
   }
 
   observe(): void {}

@@ -68,13 +68,15 @@ export class PeakEwmaBalancer implements Balancer {
     const eligible = countEligible(candidates, avoid);
     if (eligible === 1) return candidates[indexOfEligible(candidates, avoid, eligible, 0)] as EndpointView;
     drawPair(this.rng, candidates, avoid, eligible, this.pair);
-    const { a, b } = this.pair;
+    const a = candidates[this.pair.a] as EndpointView;
+    const b = candidates[this.pair.b] as EndpointView;
     const t = now ?? this.clock.now();
-    const bWins = this.cost(candidates[b] as EndpointView, t) < this.cost(candidates[a] as EndpointView, t);
-    if (!this.slowStart.ramping) return candidates[bWins ? b : a] as EndpointView;
-    const [winner, other] = bWins ? [b, a] : [a, b];
-    const i = admitPairWinner(this.slowStart, this.rng, candidates, avoid, eligible, winner, other, this.factors, t);
-    return candidates[i] as EndpointView;
+    const bWins = this.cost(b, t) < this.cost(a, t);
+    if (!this.slowStart.ramping) return bWins ? b : a;
+    const [winner, other] = bWins ? [this.pair.b, this.pair.a] : [this.pair.a, this.pair.b];
+    return candidates[
+      admitPairWinner(this.slowStart, this.rng, candidates, avoid, eligible, winner, other, this.factors, t)
+    ] as EndpointView;
   }
 
   observe(endpointId: string, latencyMs: number, now = this.clock.now()): void {
