@@ -93,10 +93,6 @@ export class SlowStart {
     return new SlowStart(systemClock, { windowMs: 0 });
   }
 
-  get settings(): Readonly<SlowStartOptions> {
-    return this.options;
-  }
-
   /**
    * Live tuning. Ramps in progress follow the new options at once (they depend only on when each
    * endpoint became active), so a longer window can put an endpoint back into slow start and 0

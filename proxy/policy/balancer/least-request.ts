@@ -39,8 +39,8 @@ export class LeastRequestBalancer implements Balancer {
     bWins: boolean,
     now: number | undefined,
   ): EndpointView {
-    const { a, b } = this.pair;
-    const [winner, other] = bWins ? [b, a] : [a, b];
+    const winner = bWins ? this.pair.b : this.pair.a;
+    const other = bWins ? this.pair.a : this.pair.b;
     return candidates[
       admitPairWinner(this.slowStart, this.rng, candidates, avoid, eligible, winner, other, this.factors, now)
     ] as EndpointView;

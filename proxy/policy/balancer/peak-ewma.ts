@@ -73,7 +73,8 @@ export class PeakEwmaBalancer implements Balancer {
     const t = now ?? this.clock.now();
     const bWins = this.cost(b, t) < this.cost(a, t);
     if (!this.slowStart.ramping) return bWins ? b : a;
-    const [winner, other] = bWins ? [this.pair.b, this.pair.a] : [this.pair.a, this.pair.b];
+    const winner = bWins ? this.pair.b : this.pair.a;
+    const other = bWins ? this.pair.a : this.pair.b;
     return candidates[
       admitPairWinner(this.slowStart, this.rng, candidates, avoid, eligible, winner, other, this.factors, t)
     ] as EndpointView;
