@@ -285,6 +285,7 @@ export class MeshProxy {
     const now = this.clock.now();
     const out: Record<string, unknown> = {};
     for (const [name, up] of this.upstreams) {
+      const slowStart = up.slowStartFactors();
       out[name] = {
         balancer: up.balancer.name,
         active: up.breaker.active,
@@ -300,6 +301,8 @@ export class MeshProxy {
             state: o?.ejected ? 'ejected' : 'healthy',
             active: e.active,
             ewmaMs: roundOrNull(up.balancer.estimateMs(e.id)),
+            // Share of its weight it gets now (below 1 while ramping up); null while ejected.
+            slowStartFactor: roundOrNull(slowStart.get(e.id)),
             ejections: o?.ejectionCount ?? 0,
             ejectedUntil:
               o?.ejectedUntil === undefined ? null : new Date(Date.now() + (o.ejectedUntil - now)).toISOString(),

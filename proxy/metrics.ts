@@ -37,6 +37,7 @@ export class UpstreamStats {
   readonly resets: BoundCounter;
   readonly endpointsHealthy: { set(v: number): void };
   readonly endpointsEjected: { set(v: number): void };
+  readonly endpointsSlowStart: { set(v: number): void };
   readonly tcpConnections: BoundCounter;
   readonly tcpBytesSent: BoundCounter;
   readonly tcpBytesReceived: BoundCounter;
@@ -50,6 +51,7 @@ export class UpstreamStats {
     this.resets = m.upstreamResets.labels(upstream);
     this.endpointsHealthy = m.endpoints.labels(upstream, 'healthy');
     this.endpointsEjected = m.endpoints.labels(upstream, 'ejected');
+    this.endpointsSlowStart = m.endpointsSlowStart.labels(upstream);
     this.tcpConnections = m.tcpConnections.labels(upstream);
     this.tcpBytesSent = m.tcpBytes.labels(upstream, 'sent');
     this.tcpBytesReceived = m.tcpBytes.labels(upstream, 'received');
@@ -66,6 +68,7 @@ export class ProxyMetrics {
   readonly rejections: Counter<'upstream' | 'reason'>;
   readonly upstreamResets: Counter<'upstream'>;
   readonly endpoints: Gauge<'upstream' | 'state'>;
+  readonly endpointsSlowStart: Gauge<'upstream'>;
   readonly tcpConnections: Counter<'upstream'>;
   readonly tcpBytes: Counter<'upstream' | 'direction'>;
   readonly configRejections: Counter;
@@ -117,6 +120,13 @@ export class ProxyMetrics {
       name: 'meshdev_endpoints',
       help: 'Endpoints of an upstream by state (healthy, ejected).',
       labelNames: ['upstream', 'state'],
+      registers,
+    });
+    // Not a state of meshdev_endpoints: an endpoint in slow start is also healthy (or ejected).
+    this.endpointsSlowStart = new Gauge({
+      name: 'meshdev_endpoints_slow_start',
+      help: 'Endpoints of an upstream within their slow-start window (receiving a reduced share).',
+      labelNames: ['upstream'],
       registers,
     });
     this.tcpConnections = new Counter({

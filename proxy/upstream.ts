@@ -4,6 +4,8 @@ import { OutlierDetector } from './policy/outlier-detector.js';
 import type { OutlierDetectorOptions, OutlierEvent, OutlierResult } from './policy/outlier-detector.js';
 import { CircuitBreaker } from './policy/circuit-breaker.js';
 import { MeshRetryBudget } from './policy/retry-budget.js';
+import { SlowStart } from './policy/slow-start.js';
+import type { SlowStartOptions } from './policy/slow-start.js';
 import type { RetryPolicy } from './policy/retry.js';
 import { compileRouteTable } from './policy/routing.js';
 import type { CompiledRouteTable } from './policy/routing.js';
@@ -34,7 +36,10 @@ export class Endpoint implements EndpointView {
   origin: string;
   /** Requests in flight to this endpoint (read by least-request and peak-EWMA). */
   active = 0;
-  constructor(a: EndpointAddress) {
+  /** When it was added or last re-admitted after an ejection (slow start ramps from there). */
+  activeSince: number;
+  constructor(a: EndpointAddress, activeSince: number) {
+    this.activeSince = activeSince;
     this.id = a.id;
     this.host = a.host;
     this.port = a.port;
@@ -70,6 +75,10 @@ export function retryPolicyOf(r: ResilienceConfig): RetryPolicy {
   };
 }
 
+export function slowStartOptionsOf(r: ResilienceConfig): SlowStartOptions {
+  return { ...r.slowStart };
+}
+
 export function outlierOptionsOf(r: ResilienceConfig): OutlierDetectorOptions {
   const od = r.outlierDetection;
   return {
@@ -103,6 +112,8 @@ export class Upstream {
   readonly outliers: OutlierDetector;
   readonly breaker: CircuitBreaker;
   readonly retryBudget: MeshRetryBudget;
+  /** Shared by whichever balancer the config selects, so a balancer change keeps ramps going. */
+  readonly slowStart: SlowStart;
   private pending: SlotWaiter[] = [];
   private readonly ticker: NodeJS.Timeout;
 
@@ -116,7 +127,8 @@ export class Upstream {
   ) {
     this.name = name;
     this.config = config;
-    this.balancer = createBalancer(config.balancer, { clock, rng });
+    this.slowStart = new SlowStart(clock, slowStartOptionsOf(config.resilience));
+    this.balancer = createBalancer(config.balancer, { clock, rng, slowStart: this.slowStart });
     this.routes = compileRouteTable({ routes: config.routes, split: config.split });
     this.defaultPolicy = { resilience: config.resilience, retry: retryPolicyOf(config.resilience) };
     this.outliers = new OutlierDetector(clock, outlierOptionsOf(config.resilience));
@@ -124,19 +136,27 @@ export class Upstream {
     this.retryBudget = new MeshRetryBudget(clock, config.resilience.retries);
     this.outliers.onEvent((e) => {
       if (e.type === 'ejected') this.stats.ejections.inc();
-      else if (e.type === 're-admitted') this.stats.readmissions.inc();
+      else if (e.type === 're-admitted') {
+        this.stats.readmissions.inc();
+        // Back from an ejection: it failed recently, so it ramps like a new endpoint.
+        const endpoint = this.endpointsById.get(e.endpointId);
+        if (endpoint !== undefined) this.activate(endpoint, e.at);
+      }
       this.updateGauges();
       this.events.outlier(this.name, e);
     });
     // Re-admission is lazy in the detector; a slow tick keeps gauges and logs timely without I/O on the hot path.
-    this.ticker = setInterval(() => this.outliers.tick(), 1000);
+    this.ticker = setInterval(() => {
+      this.outliers.tick();
+      this.updateSlowStartGauge();
+    }, 1000);
     this.ticker.unref();
   }
 
   /** Applies new live config; in-flight requests keep the policy they started with. */
   applyConfig(config: EffectiveConfig, perVersion: ReadonlyMap<string, ResilienceConfig>): void {
     if (config.balancer !== this.balancer.name) {
-      this.balancer = createBalancer(config.balancer, { clock: this.clock, rng: this.rng });
+      this.balancer = createBalancer(config.balancer, { clock: this.clock, rng: this.rng, slowStart: this.slowStart });
       this.balancer.retain(new Set(this.endpointsById.keys()));
     }
     this.routes = compileRouteTable({ routes: config.routes, split: config.split });
@@ -146,6 +166,8 @@ export class Upstream {
     this.outliers.configure(outlierOptionsOf(config.resilience));
     this.breaker.configure(config.resilience.circuitBreaker);
     this.retryBudget.configure(config.resilience.retries);
+    this.slowStart.configure(slowStartOptionsOf(config.resilience));
+    this.updateSlowStartGauge();
     this.drainPending();
   }
 
@@ -154,18 +176,27 @@ export class Upstream {
     return this.perVersion.get(version) ?? this.defaultPolicy;
   }
 
-  /** Replaces the endpoint set; endpoints that stay keep their counters and outlier state. */
+  /**
+   * Replaces the endpoint set; endpoints that stay keep their counters, outlier state and slow-start
+   * ramp (a discovery refresh must not restart it). A new endpoint starts a ramp, and so does one
+   * whose address changed: same instance id, but a different process listening.
+   */
   setEndpoints(addresses: readonly EndpointAddress[]): void {
     const next = new Map<string, Endpoint>();
+    const now = this.clock.now();
     for (const a of addresses) {
       let e = this.endpointsById.get(a.id);
-      if (e === undefined) e = new Endpoint(a);
-      else {
+      if (e === undefined) {
+        e = new Endpoint(a, now);
+        this.slowStart.started(now);
+      } else {
+        const origin = originOf(a);
+        if (origin !== e.origin) this.activate(e, now);
         e.host = a.host;
         e.port = a.port;
         e.weight = a.weight;
         e.version = a.version;
-        e.origin = originOf(a);
+        e.origin = origin;
       }
       next.set(a.id, e);
     }
@@ -176,6 +207,35 @@ export class Upstream {
     this.outliers.setEndpoints(ids);
     this.subsets.clear();
     this.updateGauges();
+    this.updateSlowStartGauge();
+  }
+
+  private activate(endpoint: Endpoint, at: number): void {
+    endpoint.activeSince = at;
+    this.slowStart.started(at);
+    this.updateSlowStartGauge();
+  }
+
+  /**
+   * Each endpoint's slow-start factor relative to the others not ejected (what the balancer applies
+   * to a request for any version; 1 when not in slow start), for the admin API.
+   */
+  slowStartFactors(): Map<string, number> {
+    const out = new Map<string, number>();
+    const routable = this.candidates(undefined);
+    const factors: number[] = [];
+    this.slowStart.relativeFactors(routable, undefined, routable.length, this.clock.now(), factors);
+    routable.forEach((e, i) => out.set(e.id, factors[i] as number));
+    return out;
+  }
+
+  private updateSlowStartGauge(): void {
+    let ramping = 0;
+    if (this.slowStart.ramping && this.slowStart.rampTime() !== undefined) {
+      const now = this.clock.now();
+      for (const e of this.endpoints) if (this.slowStart.factor(e, now) < 1) ramping++;
+    }
+    this.stats.endpointsSlowStart.set(ramping);
   }
 
   private updateGauges(): void {

@@ -18,6 +18,7 @@ import type { AttemptOutcome } from '../../proxy/policy/retry.js';
 import { decideRetry, DEFAULT_RETRY_POLICY } from '../../proxy/policy/retry.js';
 import { RetryBudget } from '../../proxy/policy/retry-budget.js';
 import { compileRouteTable, selectVersion } from '../../proxy/policy/routing.js';
+import { SlowStart } from '../../proxy/policy/slow-start.js';
 import type { TestEndpoint } from '../../proxy/policy/testing.js';
 import { seededRng, testEndpoint } from '../../proxy/policy/testing.js';
 import type { Balancer, Clock, EndpointView } from '../../proxy/policy/types.js';
@@ -67,6 +68,20 @@ for (const size of [3, 20]) {
     for (const e of eps) lb.observe(e.id, 1 + rng() * 3);
     const loop = pickLoop();
     cases.push({ name: `pick ${name} (${size} endpoints)`, run: (n) => loop(lb, eps, undefined, n) });
+  }
+}
+
+{
+  // Slow start: one endpoint of three within its window, so every pick takes the ramp path.
+  for (const name of BALANCER_NAMES) {
+    const eps = endpoints(3);
+    const slowStart = new SlowStart(clock, { windowMs: 600_000 });
+    eps[2]!.activeSince = clock.now();
+    slowStart.started(eps[2]!.activeSince);
+    const lb = createBalancer(name, { clock, rng, slowStart });
+    for (const e of eps) lb.observe(e.id, 1 + rng() * 3);
+    const loop = pickLoop();
+    cases.push({ name: `pick ${name} (3 endpoints, 1 in slow start)`, run: (n) => loop(lb, eps, undefined, n) });
   }
 }
 

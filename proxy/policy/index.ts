@@ -4,5 +4,6 @@ export * from './balancer/index.js';
 export * from './retry.js';
 export * from './retry-budget.js';
 export * from './outlier-detector.js';
+export * from './slow-start.js';
 export * from './circuit-breaker.js';
 export * from './routing.js';

@@ -45,10 +45,13 @@ export class FakeClock implements Clock {
 export interface TestEndpoint extends EndpointView {
   active: number;
   weight: number;
+  activeSince?: number;
 }
 
 export function testEndpoint(id: string, init: Partial<Omit<TestEndpoint, 'id'>> = {}): TestEndpoint {
-  return { id, weight: init.weight ?? 100, active: init.active ?? 0, version: init.version ?? 'v1' };
+  const e: TestEndpoint = { id, weight: init.weight ?? 100, active: init.active ?? 0, version: init.version ?? 'v1' };
+  if (init.activeSince !== undefined) e.activeSince = init.activeSince;
+  return e;
 }
 
 /** Counts how often each id comes back from `pick` over `n` calls. */

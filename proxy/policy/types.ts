@@ -24,6 +24,11 @@ export interface EndpointView {
   /** Requests in flight to this endpoint right now. */
   readonly active: number;
   readonly version: string;
+  /**
+   * Clock time the endpoint became active: added by discovery, or re-admitted after an outlier
+   * ejection. Slow start ramps its traffic from then on (slow-start.ts); absent: not in slow start.
+   */
+  readonly activeSince?: number;
 }
 
 export type BalancerName = 'round-robin' | 'random' | 'weighted' | 'least-request' | 'peak-ewma';

@@ -3,6 +3,7 @@ import { DEFAULT_CIRCUIT_BREAKER } from '../policy/circuit-breaker.js';
 import { DEFAULT_OUTLIER_DETECTION } from '../policy/outlier-detector.js';
 import { DEFAULT_RETRY_POLICY, backoffCapMs } from '../policy/retry.js';
 import { DEFAULT_CONCURRENT_RETRY_BUDGET, DEFAULT_RETRY_BUDGET } from '../policy/retry-budget.js';
+import { DEFAULT_SLOW_START } from '../policy/slow-start.js';
 import { VersionLabel } from './topology.js';
 
 /**
@@ -104,6 +105,16 @@ export const CircuitBreakerConfig = z.strictObject({
   maxPending: z.number().int().min(0).max(100_000),
 });
 
+/** Ramp of traffic to an endpoint just added or re-admitted (proxy/policy/slow-start.ts). */
+export const SlowStartConfig = z.strictObject({
+  /** How long the ramp lasts; 0 switches slow start off. */
+  windowMs: z.number().int().min(0).max(600_000),
+  /** Factor = (elapsed / window)^(1 / aggression): 1 linear, above 1 faster early, below 1 later. */
+  aggression: z.number().min(0.1).max(10),
+  /** Floor of the factor: a new endpoint gets at least this share of its weight at once. */
+  minWeightPercent: z.number().min(0).max(100),
+});
+
 export const ResilienceConfig = z.strictObject({
   /** Whole request, all tries included, until the response headers arrive. */
   timeoutMs: Ms,
@@ -112,6 +123,8 @@ export const ResilienceConfig = z.strictObject({
   retries: RetryConfig,
   outlierDetection: OutlierDetectionConfig,
   circuitBreaker: CircuitBreakerConfig,
+  /** Per upstream: a version document cannot set it (one balancer serves every version). */
+  slowStart: SlowStartConfig,
 });
 
 const HeaderName = z
@@ -197,6 +210,7 @@ export const BUILTIN_DEFAULTS: EffectiveConfig = {
     // The decision modules own these defaults; the schema only says they are on.
     outlierDetection: { enabled: true, ...DEFAULT_OUTLIER_DETECTION },
     circuitBreaker: { ...DEFAULT_CIRCUIT_BREAKER },
+    slowStart: { ...DEFAULT_SLOW_START },
   },
   routes: [],
   accessLog: { sampleRate: 1 },
@@ -221,6 +235,7 @@ const ResilienceOverride = partial({
   retries: RetryConfig.partial(),
   outlierDetection: OutlierDetectionConfig.partial(),
   circuitBreaker: CircuitBreakerConfig.partial(),
+  slowStart: SlowStartConfig.partial(),
 });
 
 /** `defaults` and `services/<service>`: any subset of the effective config. */
@@ -234,7 +249,7 @@ export const PolicyDocument = partial({
 export type PolicyDocument = z.infer<typeof PolicyDocument>;
 
 /** `services/<service>/versions/<version>`: resilience overrides for requests routed to that version. */
-export const VersionPolicyDocument = partial({ resilience: ResilienceOverride });
+export const VersionPolicyDocument = partial({ resilience: ResilienceOverride.omit({ slowStart: true }) });
 export type VersionPolicyDocument = z.infer<typeof VersionPolicyDocument>;
 
 /** All documents of one mesh, validated. */

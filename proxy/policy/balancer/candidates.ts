@@ -3,7 +3,8 @@
  * without allocating: instead of building a filtered array per pick, they count the eligible
  * candidates and address them by their rank among the eligible ones.
  */
-import type { EndpointView } from '../types.js';
+import type { SlowStart } from '../slow-start.js';
+import type { EndpointView, Rng } from '../types.js';
 
 /**
  * How many candidates are eligible. When every candidate is in `avoid`, all of them are eligible
@@ -60,4 +61,31 @@ export function drawPair(
   if (b >= a) b++;
   out.a = indexOfEligible(candidates, avoid, eligible, a);
   out.b = indexOfEligible(candidates, avoid, eligible, b);
+}
+
+/**
+ * Slow start for the power-of-two-choices balancers: the pair's winner (by load or latency) is
+ * taken with probability equal to its relative slow-start factor, otherwise the other of the pair.
+ * Folding the factor into the comparison instead would not ramp: at light load every endpoint has
+ * nothing in flight, so a new endpoint with its score divided by its factor would lose every pair
+ * until its window ended, then get its full share at once. With admission, at light load an
+ * endpoint with factor f among n eligible gets f / n of the picks; under load a cold endpoint's
+ * requests pile up and the comparison itself steers away from it as well.
+ * `factors` is the caller's scratch array. Returns `winner` or `other`.
+ */
+export function admitPairWinner(
+  slowStart: SlowStart,
+  rng: Rng,
+  candidates: readonly EndpointView[],
+  avoid: ReadonlySet<string> | undefined,
+  eligible: number,
+  winner: number,
+  other: number,
+  factors: number[],
+  now: number | undefined,
+): number {
+  const t = slowStart.rampTime(now);
+  if (t === undefined || !slowStart.relativeFactors(candidates, avoid, eligible, t, factors)) return winner;
+  const f = factors[winner] as number;
+  return f >= 1 || rng() < f ? winner : other;
 }

@@ -3,6 +3,7 @@
  * a live config change can swap the policy of an upstream without the data path knowing any policy.
  */
 import type { Balancer, BalancerName, Clock, Rng } from '../types.js';
+import type { SlowStart } from '../slow-start.js';
 import { LeastRequestBalancer } from './least-request.js';
 import { PeakEwmaBalancer } from './peak-ewma.js';
 import type { PeakEwmaOptions } from './peak-ewma.js';
@@ -32,15 +33,17 @@ export interface BalancerDeps {
   rng: Rng;
   /** Tuning of the peak-EWMA policy; ignored by the others. */
   peakEwma?: Partial<PeakEwmaOptions>;
+  /** The upstream's slow-start state (absent: slow start off); each policy applies it its own way. */
+  slowStart?: SlowStart;
 }
 
 const factories: Record<BalancerName, (deps: BalancerDeps) => Balancer> = {
   // A random start offset keeps sidecars that start together from all hitting endpoint 0 first.
-  'round-robin': ({ rng }) => new RoundRobinBalancer(Math.floor(rng() * 0x7fffffff)),
-  random: ({ rng }) => new RandomBalancer(rng),
-  weighted: ({ rng }) => new WeightedBalancer(rng),
-  'least-request': ({ rng }) => new LeastRequestBalancer(rng),
-  'peak-ewma': ({ clock, rng, peakEwma }) => new PeakEwmaBalancer(clock, rng, peakEwma),
+  'round-robin': ({ rng, slowStart }) => new RoundRobinBalancer(Math.floor(rng() * 0x7fffffff), slowStart, rng),
+  random: ({ rng, slowStart }) => new RandomBalancer(rng, slowStart),
+  weighted: ({ rng, slowStart }) => new WeightedBalancer(rng, slowStart),
+  'least-request': ({ rng, slowStart }) => new LeastRequestBalancer(rng, slowStart),
+  'peak-ewma': ({ clock, rng, peakEwma, slowStart }) => new PeakEwmaBalancer(clock, rng, peakEwma, slowStart),
 };
 
 export function isBalancerName(name: string): name is BalancerName {

@@ -1,5 +1,6 @@
 import type { Balancer, Clock, EndpointView, Rng } from '../types.js';
-import { countEligible, drawPair, indexOfEligible } from './candidates.js';
+import { SlowStart } from '../slow-start.js';
+import { admitPairWinner, countEligible, drawPair, indexOfEligible } from './candidates.js';
 
 export interface PeakEwmaOptions {
   /**
@@ -35,11 +36,16 @@ interface EwmaState {
  * cost = estimate x (active + 1), so both latency and queueing count.
  *
  * The time decay is applied lazily when an estimate is read, so nothing runs between requests.
+ *
+ * Slow start: the pair's winner is admitted with probability equal to its factor (`admitPairWinner`).
+ * A new endpoint has no samples and starts at the upstream-wide average estimate, so without it a
+ * cold instance wins its pairs as often as a warm one until its first slow answers come back.
  */
 export class PeakEwmaBalancer implements Balancer {
   readonly name = 'peak-ewma' as const;
   private readonly state = new Map<string, EwmaState>();
   private readonly pair = { a: 0, b: 0 };
+  private readonly factors: number[] = [];
   private readonly options: PeakEwmaOptions;
   /** Time-decayed average of every sample (no peak), the starting estimate of new endpoints. */
   private upstreamRttMs = -1;
@@ -49,6 +55,7 @@ export class PeakEwmaBalancer implements Balancer {
     private readonly clock: Clock,
     private readonly rng: Rng,
     options: Partial<PeakEwmaOptions> = {},
+    private readonly slowStart: SlowStart = SlowStart.off(),
   ) {
     this.options = { ...DEFAULT_PEAK_EWMA_OPTIONS, ...options };
     if (!(this.options.decayMs > 0)) throw new RangeError(`peak-ewma decayMs must be > 0, got ${this.options.decayMs}`);
@@ -64,7 +71,13 @@ export class PeakEwmaBalancer implements Balancer {
     const a = candidates[this.pair.a] as EndpointView;
     const b = candidates[this.pair.b] as EndpointView;
     const t = now ?? this.clock.now();
-    return this.cost(b, t) < this.cost(a, t) ? b : a;
+    const bWins = this.cost(b, t) < this.cost(a, t);
+    if (!this.slowStart.ramping) return bWins ? b : a;
+    const winner = bWins ? this.pair.b : this.pair.a;
+    const other = bWins ? this.pair.a : this.pair.b;
+    return candidates[
+      admitPairWinner(this.slowStart, this.rng, candidates, avoid, eligible, winner, other, this.factors, t)
+    ] as EndpointView;
   }
 
   observe(endpointId: string, latencyMs: number, now = this.clock.now()): void {

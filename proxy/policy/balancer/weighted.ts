@@ -1,4 +1,5 @@
 import type { Balancer, EndpointView, Rng } from '../types.js';
+import { SlowStart } from '../slow-start.js';
 import { countEligible } from './candidates.js';
 
 interface WeightState {
@@ -13,6 +14,10 @@ interface WeightState {
  *
  * Endpoints with weight 0 are only picked when every eligible endpoint has weight 0 (then evenly).
  * A new endpoint starts at a random score so sidecars that start together do not pick in lockstep.
+ *
+ * Slow start scales the weights (Envoy does the same in its weighted round robin): an endpoint's
+ * effective weight is its weight times its relative factor, so with equal weights one with factor f
+ * among n eligible gets a share of f / (n - 1 + f), and picks stay interleaved.
  */
 export class WeightedBalancer implements Balancer {
   readonly name = 'weighted' as const;
@@ -24,13 +29,22 @@ export class WeightedBalancer implements Balancer {
    */
   private slotIds: string[] = [];
   private slots: WeightState[] = [];
+  /** Slow-start factors, then effective weights, by position (reused: no allocation per pick). */
+  private readonly scaled: number[] = [];
 
-  constructor(private readonly rng: Rng) {}
+  constructor(
+    private readonly rng: Rng,
+    private readonly slowStart: SlowStart = SlowStart.off(),
+  ) {}
 
-  pick(candidates: readonly EndpointView[], avoid?: ReadonlySet<string>): EndpointView {
+  pick(candidates: readonly EndpointView[], avoid?: ReadonlySet<string>, now?: number): EndpointView {
     const n = candidates.length;
     this.sync(candidates);
     const eligible = countEligible(candidates, avoid);
+    if (this.slowStart.ramping && eligible > 1) {
+      const picked = this.pickRamping(candidates, avoid, eligible, now);
+      if (picked !== undefined) return picked;
+    }
     const filter = eligible !== n && avoid !== undefined;
     let total = 0;
     for (let i = 0; i < n; i++) {
@@ -54,6 +68,48 @@ export class WeightedBalancer implements Balancer {
     }
     // best >= 0: at least one eligible endpoint has a positive (possibly substituted) weight.
     (this.slots[best] as WeightState).current -= unweighted ? eligible : total;
+    return candidates[best] as EndpointView;
+  }
+
+  /** The same choice on weights scaled by the slow-start factors; undefined when none is below 1. */
+  private pickRamping(
+    candidates: readonly EndpointView[],
+    avoid: ReadonlySet<string> | undefined,
+    eligible: number,
+    now: number | undefined,
+  ): EndpointView | undefined {
+    const t = this.slowStart.rampTime(now);
+    const w = this.scaled;
+    if (t === undefined || !this.slowStart.relativeFactors(candidates, avoid, eligible, t, w)) return undefined;
+    const n = candidates.length;
+    const filter = eligible !== n && avoid !== undefined;
+    let unweighted = true; // as above: when every eligible weight is 0, all count as 1
+    for (let i = 0; i < n; i++) {
+      const c = candidates[i] as EndpointView;
+      if (c.weight > 0 && !(filter && (avoid as ReadonlySet<string>).has(c.id))) unweighted = false;
+    }
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const c = candidates[i] as EndpointView;
+      const base = filter && (avoid as ReadonlySet<string>).has(c.id) ? 0 : unweighted ? 1 : Math.max(c.weight, 0);
+      const weight = base * (w[i] as number);
+      w[i] = weight;
+      total += weight;
+    }
+    let best = -1;
+    let bestScore = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const weight = w[i] as number;
+      if (weight === 0) continue;
+      const s = this.slots[i] as WeightState;
+      s.current += weight;
+      if (s.current > bestScore) {
+        best = i;
+        bestScore = s.current;
+      }
+    }
+    if (best < 0) return undefined; // every eligible endpoint at a 0% floor: the plain choice decides
+    (this.slots[best] as WeightState).current -= total;
     return candidates[best] as EndpointView;
   }
 
