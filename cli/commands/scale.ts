@@ -39,12 +39,11 @@ export function registerScale(program: Command): void {
     .option('-f, --file <mesh.yaml>', 'topology file (default: ./mesh.yaml, else the bundled demo)')
     .option('--timeout <duration>', 'how long new instances may take to pass in Consul', '90s')
     .option('--json', 'machine-readable output')
-    .allowUnknownOption(false)
     .action(
       async (first: string, second: string | undefined, opts: { file?: string; timeout: string; json?: boolean }) => {
         const { service, count } = splitScaleArgs(first, second);
         const target = parseScaleTarget(count);
-        const timeoutMs = parseDuration(opts.timeout, '--timeout');
+        const timeoutMs = parseDuration(opts.timeout, '--timeout', { min: 1000, max: 3_600_000 });
         const mesh = await Mesh.load(opts.file);
         const plan = await mesh.scale(service, target, {
           timeoutMs,

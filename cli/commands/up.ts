@@ -14,7 +14,11 @@ interface UpFlags {
   wait?: boolean;
   timeout: string;
   airgap?: boolean;
+  json?: boolean;
 }
+
+/** How long `up` may wait for the mesh to become healthy. */
+export const UP_TIMEOUT_BOUNDS = { min: 1000, max: 3_600_000 } as const;
 
 /** Until the terminal UI exists: reprint the status whenever it changes, until Ctrl-C. */
 async function followStatus(started: StartedMesh, signal: AbortSignal): Promise<void> {
@@ -84,8 +88,9 @@ export function registerUp(program: Command): void {
     .option('--wait', 'return only when every instance is healthy in Consul and Prometheus is ready')
     .option('--timeout <duration>', 'how long --wait waits', '3m')
     .option('--airgap', 'build local images from Debian packages instead of pulling (no registry needed)')
+    .option('--json', 'print the endpoints as JSON when the mesh is up, and return (no UI, no following)')
     .action(async (opts: UpFlags) => {
-      const timeoutMs = parseDuration(opts.timeout, '--timeout');
+      const timeoutMs = parseDuration(opts.timeout, '--timeout', UP_TIMEOUT_BOUNDS);
       const mesh = await Mesh.load(opts.file);
       const abort = new AbortController();
       // The first Ctrl-C stops what runs (debootstrap, a build, Compose) and lets `up` clean up;
@@ -124,13 +129,22 @@ export function registerUp(program: Command): void {
       } finally {
         process.off('SIGINT', onSigint);
       }
+      const result = {
+        mesh: mesh.name,
+        tookMs: Date.now() - t0,
+        endpoints: started.endpoints,
+        grafanaLeftOut: resolved?.grafanaLeftOut ?? null,
+        airgap: resolved?.airgap ?? false,
+      };
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
       process.stdout.write(
         upSummary({
-          mesh: mesh.name,
-          took: formatDuration(Date.now() - t0),
-          endpoints: started.endpoints,
-          grafanaLeftOut: resolved?.grafanaLeftOut,
-          airgap: resolved?.airgap ?? false,
+          ...result,
+          took: formatDuration(result.tookMs),
+          grafanaLeftOut: result.grafanaLeftOut ?? undefined,
           down: meshdevCommand(`down${opts.file === undefined ? '' : ` -f ${opts.file}`}`),
         }),
       );

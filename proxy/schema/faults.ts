@@ -18,6 +18,12 @@ import { ServiceName, VersionLabel } from './topology.js';
  * nobody deletes the key (the CLI that wrote it may be gone). Partitions may carry one too.
  */
 
+/**
+ * The longest a fault or partition may last (`--ttl` of the CLI, the UI's TTL, chaos steps): a
+ * forgotten fault ends by itself within a day.
+ */
+export const MAX_FAULT_TTL_MS = 24 * 3_600_000;
+
 export function faultsPrefix(mesh: string): string {
   return `${KV_ROOT}/${mesh}/faults/`;
 }
@@ -59,7 +65,9 @@ export const FaultId = z
 /** `catalog-2`, as numbered by the topology (`<service>-<n>`). */
 export const InstanceId = z.string().regex(/^[a-z][a-z0-9-]*-[0-9]+$/, 'an instance id such as "catalog-2"');
 
-const Ms = z.number().int().min(0).max(600_000);
+/** The longest delay (and jitter) a fault may add. */
+export const MAX_FAULT_DELAY_MS = 600_000;
+const Ms = z.number().int().min(0).max(MAX_FAULT_DELAY_MS);
 const BytesPerSecond = z
   .number()
   .int()
