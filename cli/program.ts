@@ -51,6 +51,9 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .description('A real service mesh on your laptop and in CI.')
     .version(VERSION)
     .showHelpAfterError(`(run \`${meshdevCommand('help')}\` for the list of commands)`)
+    // The program's own options (--version) only before the command: after it, `--version` is
+    // the option of `policy get|set` (else `policy get catalog --version v2` printed meshdev's version).
+    .enablePositionalOptions()
     .exitOverride();
   const wanted = argv === undefined ? undefined : commandOf(argv);
   const only = COMMAND_MODULES.find(([names]) => wanted !== undefined && names.includes(wanted));

@@ -5,6 +5,7 @@ import { addMeshOptions, loadFaultContext, print } from '../faults/context.js';
 import type { MeshOpts } from '../faults/context.js';
 import { describePartition } from '../faults/format.js';
 import { resolveService } from '../faults/target.js';
+import { FaultId } from '../../proxy/schema/faults.js';
 
 export function registerPartition(program: Command): void {
   addMeshOptions(
@@ -19,6 +20,9 @@ export function registerPartition(program: Command): void {
       .option('--id <id>', 'choose the partition id (default: generated)')
       .option('--json', 'machine-readable output'),
   ).action(async (a: string, b: string, opts: MeshOpts & { ttl?: string; id?: string; json?: boolean }) => {
+    if (opts.id !== undefined && !FaultId.safeParse(opts.id).success) {
+      throw new UsageError(`--id: "${opts.id}" is not an id (lower-case letters, digits, ".", "_", "-")`);
+    }
     const { mesh, store } = await loadFaultContext(opts);
     const doc = buildPartition(a, b, opts, mesh, new Date());
     await store.addPartition(doc);
