@@ -54,3 +54,26 @@ describe('refuseRepeatedOptions', () => {
     expect(ttl.options.find((o) => o.long === '--ttl')!.parseArg).toBeDefined();
   });
 });
+
+describe('--json', () => {
+  /** Commands whose output is not one result: a stream, a server, a dashboard, or a document already. */
+  const WITHOUT_JSON = {
+    logs: 'a stream of log lines',
+    proxy: 'a server; it logs JSON lines',
+    ui: 'an interactive dashboard',
+    compose: 'prints the Compose file (YAML) itself',
+    schema: 'prints a JSON Schema always',
+  };
+  it('is an option of every command that prints a result', async () => {
+    const leaves = (c: Command, prefix: string[]): string[][] =>
+      c.commands.length === 0
+        ? [[...prefix, c.name()]]
+        : c.commands.flatMap((sub) => leaves(sub, c.parent === null ? [] : [...prefix, c.name()]));
+    const program = await buildProgram();
+    const find = (path: string[]) =>
+      path.reduce<Command>((c, name) => c.commands.find((s) => s.name() === name)!, program);
+    const all = leaves(program, []).map((p) => p.join(' '));
+    const withJson = all.filter((p) => find(p.split(' ')).options.some((o) => o.long === '--json'));
+    expect(all.filter((p) => !withJson.includes(p)).sort()).toEqual(Object.keys(WITHOUT_JSON).sort());
+  });
+});
