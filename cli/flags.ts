@@ -7,6 +7,9 @@ import { ServiceName } from '../proxy/schema/topology.js';
  * parses every flag before it reads Consul, Docker or a sidecar, or writes anything.
  */
 
+/** `up --timeout`, `scale --timeout`: how long a command may wait for instances to become healthy. */
+export const WAIT_TIMEOUT_BOUNDS = { min: 1000, max: 3_600_000 } as const;
+
 /** `--consul http://127.0.0.1:8500`: an http(s) URL with a host, no query or fragment. */
 export function parseHttpUrl(text: string, flag: string): string {
   let url: URL | undefined;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
+import { WAIT_TIMEOUT_BOUNDS } from '../flags.js';
 import { Mesh } from '../mesh/mesh.js';
 import type { ScalePlan } from '../mesh/scale.js';
 import { parseScaleTarget } from '../mesh/scale.js';
@@ -43,7 +44,7 @@ export function registerScale(program: Command): void {
       async (first: string, second: string | undefined, opts: { file?: string; timeout: string; json?: boolean }) => {
         const { service, count } = splitScaleArgs(first, second);
         const target = parseScaleTarget(count);
-        const timeoutMs = parseDuration(opts.timeout, '--timeout', { min: 1000, max: 3_600_000 });
+        const timeoutMs = parseDuration(opts.timeout, '--timeout', WAIT_TIMEOUT_BOUNDS);
         const mesh = await Mesh.load(opts.file);
         const plan = await mesh.scale(service, target, {
           timeoutMs,

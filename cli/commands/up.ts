@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration, formatDuration } from '../duration.js';
 import { MeshdevError } from '../errors.js';
+import { WAIT_TIMEOUT_BOUNDS } from '../flags.js';
 import { ensureImages } from '../images/index.js';
 import type { GrafanaLeftOut, ResolvedImages } from '../images/index.js';
 import { meshdevCommand } from '../invocation.js';
@@ -16,9 +17,6 @@ interface UpFlags {
   airgap?: boolean;
   json?: boolean;
 }
-
-/** How long `up` may wait for the mesh to become healthy. */
-export const UP_TIMEOUT_BOUNDS = { min: 1000, max: 3_600_000 } as const;
 
 /** Until the terminal UI exists: reprint the status whenever it changes, until Ctrl-C. */
 async function followStatus(started: StartedMesh, signal: AbortSignal): Promise<void> {
@@ -90,7 +88,7 @@ export function registerUp(program: Command): void {
     .option('--airgap', 'build local images from Debian packages instead of pulling (no registry needed)')
     .option('--json', 'print the endpoints as JSON when the mesh is up, and return (no UI, no following)')
     .action(async (opts: UpFlags) => {
-      const timeoutMs = parseDuration(opts.timeout, '--timeout', UP_TIMEOUT_BOUNDS);
+      const timeoutMs = parseDuration(opts.timeout, '--timeout', WAIT_TIMEOUT_BOUNDS);
       const mesh = await Mesh.load(opts.file);
       const abort = new AbortController();
       // The first Ctrl-C stops what runs (debootstrap, a build, Compose) and lets `up` clean up;
