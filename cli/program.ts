@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { formatError, MeshdevError } from './errors.js';
+import { formatError, MeshdevError, UsageError } from './errors.js';
 import { VERSION } from './version.js';
 import { meshdevCommand } from './invocation.js';
 
@@ -51,13 +51,40 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .description('A real service mesh on your laptop and in CI.')
     .version(VERSION)
     .showHelpAfterError(`(run \`${meshdevCommand('help')}\` for the list of commands)`)
+    // The program's own options (--version) only before the command: after it, `--version` is
+    // the option of `policy get|set` (else `policy get catalog --version v2` printed meshdev's version).
+    .enablePositionalOptions()
     .exitOverride();
   const wanted = argv === undefined ? undefined : commandOf(argv);
   const only = COMMAND_MODULES.find(([names]) => wanted !== undefined && names.includes(wanted));
   const modules = only === undefined ? COMMAND_MODULES : [only];
   const registers = await Promise.all(modules.map(([, load]) => load()));
   for (const register of registers) register(program);
+  refuseRepeatedOptions(program);
   return program;
+}
+
+/**
+ * A flag that takes one value given twice (`--ttl 1m --ttl 2m`) is bad input, not "the last one
+ * wins": one of the two is a mistake, and which one the user meant cannot be known. Options with a
+ * parser of their own are repeatable on purpose (`fault add --header`, collected into a list).
+ * Commander already refuses unknown options and, since v13, arguments beyond those declared.
+ */
+export function refuseRepeatedOptions(command: Command): void {
+  for (const option of command.options) {
+    if (option.parseArg !== undefined || option.variadic || !(option.required || option.optional)) continue;
+    const key = option.attributeName();
+    const flag = option.long ?? option.short ?? key;
+    option.argParser((value: string) => {
+      if (command.getOptionValueSource(key) === 'cli') {
+        throw new UsageError(
+          `${flag}: given twice ("${String(command.getOptionValue(key))}" and "${value}"); give it once`,
+        );
+      }
+      return value;
+    });
+  }
+  for (const sub of command.commands) refuseRepeatedOptions(sub);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

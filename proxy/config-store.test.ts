@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyAssignments, parseSplitArgs } from './config-store.js';
+import { applyAssignments, assignmentProblems, parseSplitArgs } from './config-store.js';
 import { PolicyDocument } from './schema/config.js';
 
 describe('policy set KEY=VALUE', () => {
@@ -15,6 +15,35 @@ describe('policy set KEY=VALUE', () => {
   });
   it('rejects an assignment without "="', () => {
     expect(() => applyAssignments({}, ['balancer'])).toThrow(/KEY=VALUE/);
+  });
+  it.each(['__proto__.polluted=1', 'constructor.prototype.x=1', 'a..b=1', '.a=1', 'a.=1', 'a-b=1'])(
+    'rejects the key of %j (field names only) and writes nowhere',
+    (a) => {
+      expect(() => applyAssignments({}, [a])).toThrow(/dotted key of field names/);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+  );
+});
+
+describe('assignmentProblems (checked before anything is read)', () => {
+  const service = { kind: 'service', service: 'catalog' } as const;
+  it('finds unknown keys, wrong types and values out of range', () => {
+    expect(assignmentProblems(['balancer=peak-ewma', 'resilience.retries.maxRetries=3'], service)).toEqual([]);
+    expect(assignmentProblems(['balancer=nope'], service).map((p) => p.key)).toEqual(['balancer']);
+    expect(assignmentProblems(['resilience.retries.maxRetries=99'], service).map((p) => p.key)).toEqual([
+      'resilience.retries.maxRetries',
+    ]);
+    expect(assignmentProblems(['resilience.timeoutMs="1s"'], service)[0]!.message).toMatch(/number/);
+    expect(assignmentProblems(['nosuch=1'], service)[0]!.message).toMatch(/nosuch/);
+    expect(assignmentProblems(['x'], service)[0]!.message).toMatch(/KEY=VALUE/);
+  });
+  it('checks a per-version document against its own, smaller schema', () => {
+    expect(assignmentProblems(['balancer=random'], { ...service, version: 'v2' })).not.toEqual([]);
+    expect(assignmentProblems(['resilience.timeoutMs=500'], { ...service, version: 'v2' })).toEqual([]);
+  });
+  it('leaves rules between fields to the write, which sees the stored document', () => {
+    // { v2: 0 } alone has no weight above 0; merged with a stored { v1: 90 } it is valid.
+    expect(assignmentProblems(['split.v2=0'], service)).toEqual([]);
   });
 });
 

@@ -1,5 +1,14 @@
 import { ConsulClient } from './consul/client.js';
-import { configPrefix, defaultsKey, effectiveConfig, parseConfigKey, serviceKey, versionKey } from './schema/config.js';
+import {
+  PolicyDocument,
+  VersionPolicyDocument,
+  configPrefix,
+  defaultsKey,
+  effectiveConfig,
+  parseConfigKey,
+  serviceKey,
+  versionKey,
+} from './schema/config.js';
 import type { ConfigProblem, EffectiveConfig } from './schema/config.js';
 import { judgeConfigEntries, validateConfigDocument } from './schema/config-documents.js';
 import type { RejectedConfigDocument } from './schema/config-documents.js';
@@ -160,6 +169,12 @@ export function applyAssignments(
     const eq = a.indexOf('=');
     if (eq <= 0) throw new InvalidPolicyError([{ key: a, message: 'expected KEY=VALUE, e.g. balancer=peak-ewma' }]);
     const path = a.slice(0, eq).split('.');
+    // Field names only: an empty segment, `__proto__` or `constructor` would write where no document has a field.
+    if (!path.every((seg) => FIELD_NAME.test(seg) && !(seg in Object.prototype))) {
+      throw new InvalidPolicyError([
+        { key: a, message: 'expected a dotted key of field names, e.g. resilience.retries.maxRetries=3' },
+      ]);
+    }
     const text = a.slice(eq + 1);
     let value: unknown;
     try {
@@ -188,6 +203,30 @@ function pruneEmpty(o: Record<string, unknown>): Record<string, unknown> {
     }
   }
   return o;
+}
+
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/**
+ * What is wrong with `assignments` on their own, before any stored document is read: malformed
+ * pairs, keys the documents do not have, values of the wrong type or out of range. Rules between
+ * fields (a split needs a weight above 0, a route exactly one of version or split) are left to
+ * `write`, which checks them on the document merged with what is stored.
+ */
+export function assignmentProblems(assignments: readonly string[], target: PolicyTarget): ConfigProblem[] {
+  let doc: Record<string, unknown>;
+  try {
+    doc = applyAssignments({}, assignments);
+  } catch (err) {
+    if (err instanceof InvalidPolicyError) return err.problems;
+    throw err;
+  }
+  const schema = target.kind === 'service' && target.version !== undefined ? VersionPolicyDocument : PolicyDocument;
+  const r = schema.safeParse(doc);
+  if (r.success) return [];
+  return r.error.issues
+    .filter((i) => i.code !== 'custom')
+    .map((i) => ({ key: i.path.length === 0 ? '(document)' : i.path.map(String).join('.'), message: i.message }));
 }
 
 /** `v1=90 v2=10` -> `{ v1: 90, v2: 10 }`. */

@@ -10,7 +10,7 @@ import { MAX_FAULT_TTL_MS } from '../../proxy/schema/faults.js';
 import { applyPolicyStep, revertPolicyStep } from './policy-step.js';
 import { MeshdevError } from '../errors.js';
 import { loadgenRequest } from '../runtime/loadgen.js';
-import { formatDuration } from '../duration.js';
+import { durationText } from '../duration.js';
 import type { ClientSnapshot } from './objectives.js';
 import type { ChaosActuators, ClientMetrics } from './run.js';
 import type { TimedStep } from './timeline.js';
@@ -31,7 +31,9 @@ export function meshActuators(
   const store = stores.faults;
   const ids = new Map<TimedStep, string>();
   const previousPolicies = new Map<TimedStep, Record<string, unknown>>();
-  const ttl = (remainingMs: number) => formatDuration(Math.min(MAX_FAULT_TTL_MS, Math.max(1000, remainingMs + 30_000)));
+  // Faults outlive the run by a margin (the runner removes them), within what a fault may last.
+  const ttl = (remainingMs: number) =>
+    durationText(Math.min(MAX_FAULT_TTL_MS, Math.max(1000, Math.ceil((remainingMs + 30_000) / 1000) * 1000)));
   return {
     async apply(t, remainingMs) {
       const s = t.step;
@@ -43,7 +45,7 @@ export function meshActuators(
             ...rest,
             ...(abort === undefined ? {} : { abort: String(abort) }),
             ...(percent === undefined ? {} : { percent: String(percent) }),
-            ttl: `${Math.ceil((remainingMs + 30_000) / 1000)}s`,
+            ttl: ttl(remainingMs),
             id: `chaos-${runId}-${t.index}`,
           },
           mesh,

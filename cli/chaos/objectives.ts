@@ -63,7 +63,7 @@ export type LatencyBound =
  */
 export function parseLatencyBound(text: string, where: string): LatencyBound {
   const m = /^\s*(\d+(?:\.\d+)?)\s*x\s+([a-z0-9][a-z0-9._-]*)\s*(?:\+\s*(\S+)\s*)?$/.exec(text);
-  if (m === null) return { kind: 'absolute', ms: parseDuration(text, where) };
+  if (m === null) return { kind: 'absolute', ms: parseDuration(text, where, { min: 1 }) };
   const factor = Number(m[1]);
   if (!(factor > 0)) throw new UsageError(`${where}: "${text}": the factor must be above 0`);
   const plusMs = m[3] === undefined ? 0 : parseDuration(m[3], where);

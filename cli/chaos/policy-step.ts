@@ -1,7 +1,6 @@
 import { UsageError } from '../errors.js';
-import { InvalidPolicyError, applyAssignments, keyOf } from '../../proxy/config-store.js';
+import { applyAssignments, assignmentProblems, keyOf } from '../../proxy/config-store.js';
 import type { PolicyStore, PolicyTarget } from '../../proxy/config-store.js';
-import { PolicyDocument, VersionPolicyDocument } from '../../proxy/schema/config.js';
 import type { ResolvedMesh } from '../mesh/model.js';
 import type { ChaosPolicy } from './schema.js';
 import { policyAssignments } from './schema.js';
@@ -19,8 +18,8 @@ export function policyTarget(p: ChaosPolicy): PolicyTarget {
 
 /**
  * Checks a policy step before anything runs (pure): the service and version exist in the topology
- * and the assignments make a valid document on their own. Whether they merge cleanly with what KV
- * holds is checked again by the write itself.
+ * and every key and value is valid (assignmentProblems, as `meshdev policy set` checks them). Rules
+ * between fields are checked by the write itself, on the document merged with what KV holds.
  */
 export function checkPolicyStep(p: ChaosPolicy, mesh: ResolvedMesh): void {
   if (p.service !== undefined) {
@@ -32,19 +31,8 @@ export function checkPolicyStep(p: ChaosPolicy, mesh: ResolvedMesh): void {
     if (p.version !== undefined && !mesh.instances.some((i) => i.service === p.service && i.version === p.version))
       throw new UsageError(`policy.version: ${p.service} has no version "${p.version}"`);
   }
-  let doc: Record<string, unknown>;
-  try {
-    doc = applyAssignments({}, policyAssignments(p));
-  } catch (err) {
-    if (err instanceof InvalidPolicyError) throw new UsageError(`policy.set: ${err.message}`);
-    throw err;
-  }
-  const schema = p.version === undefined ? PolicyDocument : VersionPolicyDocument;
-  const r = schema.safeParse(doc);
-  if (!r.success) {
-    const first = r.error.issues[0]!;
-    throw new UsageError(`policy.set: ${first.path.map(String).join('.') || '(document)'}: ${first.message}`);
-  }
+  const problems = assignmentProblems(policyAssignments(p), policyTarget(p));
+  if (problems.length > 0) throw new UsageError(`policy.set: ${problems[0]!.key}: ${problems[0]!.message}`);
 }
 
 /** Applies the step through the policy store; returns the document it replaced, to write back on revert. */

@@ -30,7 +30,12 @@ import { ServiceName, VersionLabel } from '../../proxy/schema/topology.js';
  * `meshdev policy set` (dotted keys, `null` unsets), written as a map.
  */
 
-const Duration = z.string().min(1);
+/** Text with a unit (`10s`), read by planScenario; a bare YAML number (`at: 10`) has none. */
+const Duration = z
+  .string({
+    error: (iss) => (iss.input === undefined ? undefined : 'a duration with a unit, e.g. 500ms, 10s or 1m30s'),
+  })
+  .min(1, 'a duration with a unit, e.g. 500ms, 10s or 1m30s');
 const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a name of lower-case letters, digits, ".", "_", "-"');
 
 export const ChaosFault = z.strictObject({

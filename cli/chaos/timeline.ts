@@ -2,6 +2,10 @@ import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { parseLatencyBound } from './objectives.js';
 import type { ChaosStep, Objective, Scenario } from './schema.js';
+import { MAX_FAULT_TTL_MS } from '../../proxy/schema/faults.js';
+
+/** A run's faults last until its end (plus a margin), and a fault lasts at most MAX_FAULT_TTL_MS. */
+const MAX_SCENARIO_MS = MAX_FAULT_TTL_MS - 60_000;
 
 /** One step with its times resolved: applied at `atMs`, reverted at `untilMs` (ms from the start). */
 export interface TimedStep {
@@ -46,11 +50,11 @@ function stepKind(s: ChaosStep): string {
  * unique, every objective's phase known. Errors name the file and the field.
  */
 export function planScenario(s: Scenario, source: string): Plan {
-  const durationMs = parseDuration(s.duration, `${source}: duration`);
+  const durationMs = parseDuration(s.duration, `${source}: duration`, { min: 1000, max: MAX_SCENARIO_MS });
   const steps: TimedStep[] = s.steps.map((step, index) => {
     const where = `${source}: steps[${index}]`;
     const atMs = parseDuration(step.at, `${where}.at`);
-    const forMs = step.for === undefined ? undefined : parseDuration(step.for, `${where}.for`);
+    const forMs = step.for === undefined ? undefined : parseDuration(step.for, `${where}.for`, { min: 1 });
     if (atMs >= durationMs)
       throw new UsageError(`${where}.at: ${step.at} is not before the end of the run (${s.duration})`);
     const untilMs = Math.min(durationMs, forMs === undefined ? durationMs : atMs + forMs);
@@ -70,7 +74,9 @@ export function planScenario(s: Scenario, source: string): Plan {
     if (fromMs >= durationMs)
       throw new UsageError(`${where}.at: ${ph.at} is not before the end of the run (${s.duration})`);
     const toMs =
-      ph.for === undefined ? durationMs : Math.min(durationMs, fromMs + parseDuration(ph.for, `${where}.for`));
+      ph.for === undefined
+        ? durationMs
+        : Math.min(durationMs, fromMs + parseDuration(ph.for, `${where}.for`, { min: 1 }));
     return { name: ph.name, fromMs, toMs };
   });
   const known = () => `"run" or a step or phase name (${[...seen].join(', ')})`;

@@ -6,6 +6,7 @@ import { formatReport, runScenario } from '../chaos/run.js';
 import { meshActuators, prometheusClientMetrics } from '../chaos/actuators.js';
 import { connectDocker } from '../runtime/docker.js';
 import { MeshdevError } from '../errors.js';
+import { parseHttpUrl } from '../flags.js';
 import { sleep } from '../../proxy/backoff.js';
 import { PolicyStore } from '../../proxy/config-store.js';
 
@@ -25,8 +26,9 @@ export function registerChaos(program: Command): void {
     .option('--prometheus <url>', 'Prometheus of the mesh (default: http://127.0.0.1:<ports.prometheus>)')
     .option('--json', 'machine-readable report')
     .action(async (file: string, opts: { file?: string; consul?: string; prometheus?: string; json?: boolean }) => {
+      const prometheus = opts.prometheus === undefined ? undefined : parseHttpUrl(opts.prometheus, '--prometheus');
       const { mesh, store } = await loadFaultContext(opts);
-      const policies = new PolicyStore(opts.consul ?? `http://127.0.0.1:${mesh.topology.ports.consul}`, mesh.name);
+      const policies = new PolicyStore(store.consul.baseUrl, mesh.name);
       const { scenario, plan } = await loadScenario(file, mesh);
       const runId = randomBytes(2).toString('hex');
       const abort = new AbortController();
@@ -36,7 +38,7 @@ export function registerChaos(program: Command): void {
       try {
         const report = await runScenario(scenario, plan, {
           actuators: meshActuators(mesh, { faults: store, policies }, connectDocker(), runId),
-          metrics: prometheusClientMetrics(opts.prometheus ?? `http://127.0.0.1:${mesh.topology.ports.prometheus}`),
+          metrics: prometheusClientMetrics(prometheus ?? `http://127.0.0.1:${mesh.topology.ports.prometheus}`),
           env: { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, signal ?? new AbortController().signal) },
           signal: abort.signal,
           onRecord: opts.json

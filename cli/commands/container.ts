@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { Mesh } from '../mesh/mesh.js';
 import { connectDocker } from '../runtime/docker.js';
@@ -8,6 +9,17 @@ import {
   describeContainerResult,
   runContainerAction,
 } from '../faults/containers.js';
+
+/**
+ * `stop`/`restart --timeout`: how long Docker waits after SIGTERM before SIGKILL, in the whole
+ * seconds the engine takes (0s: SIGKILL at once).
+ */
+export function parseStopTimeout(text: string): number {
+  const ms = parseDuration(text, '--timeout', { max: 600_000 });
+  if (ms % 1000 !== 0)
+    throw new UsageError(`--timeout: "${text}" is not whole seconds (Docker waits whole seconds), e.g. 10s`);
+  return ms / 1000;
+}
 
 /** `meshdev kill|stop|start|restart|pause|unpause INSTANCE [--sidecar]`. */
 export function registerContainer(program: Command): void {
@@ -19,15 +31,11 @@ export function registerContainer(program: Command): void {
       .option('-f, --file <mesh.yaml>', 'topology file (default: ./mesh.yaml, else the bundled demo)')
       .option('--sidecar', "act on the instance's sidecar container instead of its app")
       .option('--json', 'machine-readable output');
-    if (action === 'stop' || action === 'restart') cmd.option('--timeout <seconds>', 'seconds before SIGKILL', '10');
+    if (action === 'stop' || action === 'restart')
+      cmd.option('--timeout <duration>', 'how long to wait after SIGTERM before SIGKILL (0s to 10m)', '10s');
     cmd.action(
       async (instance: string, opts: { file?: string; sidecar?: boolean; json?: boolean; timeout?: string }) => {
-        let timeoutSeconds: number | undefined;
-        if (opts.timeout !== undefined) {
-          timeoutSeconds = /^\d+$/.test(opts.timeout) ? Number(opts.timeout) : NaN;
-          if (!(timeoutSeconds <= 600))
-            throw new UsageError(`--timeout: "${opts.timeout}" must be whole seconds from 0 to 600`);
-        }
+        const timeoutSeconds = opts.timeout === undefined ? undefined : parseStopTimeout(opts.timeout);
         const mesh = await Mesh.load(opts.file);
         const r = await runContainerAction(connectDocker(), mesh.resolved, instance, action, {
           sidecar: opts.sidecar ?? false,

@@ -79,6 +79,9 @@ export function registerFault(program: Command): void {
       .option('--json', 'machine-readable output'),
   ).action(async (id: string | undefined, opts: MeshOpts & { all?: boolean; json?: boolean }) => {
     if ((id === undefined) === !opts.all) throw new UsageError('give a fault ID or --all (not both)');
+    if (id !== undefined && !FaultId.safeParse(id).success) {
+      throw new UsageError(`ID: "${id}" is not a fault id (lower-case letters, digits, ".", "_", "-"), e.g. f-3fa9c2`);
+    }
     const { store } = await loadFaultContext(opts);
     if (opts.all) {
       const keys = await store.allKeys('rules');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import Docker from 'dockerode';
-import { dockerUnreachable, MeshdevError } from '../errors.js';
+import { dockerUnreachable, MeshdevError, UsageError } from '../errors.js';
 import { ensureImages, removeMeshdevImages } from '../images/index.js';
 import type { RemovedImages, ResolvedImages } from '../images/index.js';
 import { meshdevCommand } from '../invocation.js';
@@ -38,6 +38,9 @@ export function registerImages(program: Command): void {
     .option('--json', 'print what was resolved as JSON')
     .option('--remove', 'remove every image meshdev built or pulled instead (the next `up` starts cold)')
     .action(async (opts: { airgap?: boolean; grafana: boolean; json?: boolean; remove?: boolean }) => {
+      if (opts.remove === true && (opts.airgap === true || !opts.grafana)) {
+        throw new UsageError('--remove cannot be combined with --airgap or --no-grafana (it removes every image)');
+      }
       if (opts.remove === true) {
         const docker = new Docker();
         await docker.ping().catch((err: unknown) => {

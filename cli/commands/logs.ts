@@ -1,10 +1,19 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { parseWholeNumber } from '../flags.js';
 import { findLogContainer, streamContainerLogs } from '../mesh/logs.js';
 import { Mesh } from '../mesh/mesh.js';
 import { connectDocker, ensureDockerReachable, listProjectContainers } from '../runtime/docker.js';
 import type { ProjectContainer } from '../runtime/docker.js';
 import { meshdevCommand } from '../invocation.js';
+
+/** INSTANCE and `--tail`, checked before Docker is asked (which containers exist is Docker's to say). Pure. */
+export function parseLogsInput(instance: string | undefined, tail: string): { tail: number } {
+  if (instance !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(instance)) {
+    throw new UsageError(`INSTANCE: "${instance}" is not an instance or container name, e.g. catalog-2 or consul`);
+  }
+  return { tail: parseWholeNumber(tail, '--tail', { min: 0, max: 1_000_000 }) };
+}
 
 export function registerLogs(program: Command): void {
   program
@@ -20,6 +29,7 @@ export function registerLogs(program: Command): void {
         instance: string | undefined,
         opts: { follow?: boolean; sidecar?: boolean; tail: string; file?: string },
       ) => {
+        const { tail } = parseLogsInput(instance, opts.tail);
         const mesh = await Mesh.load(opts.file);
         const docker = connectDocker();
         await ensureDockerReachable(docker);
@@ -38,8 +48,6 @@ export function registerLogs(program: Command): void {
           chosen = [match];
         }
         const width = Math.max(0, ...chosen.map((c) => c.composeService.length));
-        const parsed = Number.parseInt(opts.tail, 10);
-        const tail = Number.isFinite(parsed) ? parsed : 200;
         await Promise.all(
           chosen.map(async (c) => {
             const prefix = chosen.length > 1 ? `${c.composeService.padEnd(width)} | ` : '';

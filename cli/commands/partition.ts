@@ -5,6 +5,7 @@ import { addMeshOptions, loadFaultContext, print } from '../faults/context.js';
 import type { MeshOpts } from '../faults/context.js';
 import { describePartition } from '../faults/format.js';
 import { resolveService } from '../faults/target.js';
+import { FaultId } from '../../proxy/schema/faults.js';
 
 export function registerPartition(program: Command): void {
   addMeshOptions(
@@ -19,6 +20,9 @@ export function registerPartition(program: Command): void {
       .option('--id <id>', 'choose the partition id (default: generated)')
       .option('--json', 'machine-readable output'),
   ).action(async (a: string, b: string, opts: MeshOpts & { ttl?: string; id?: string; json?: boolean }) => {
+    if (opts.id !== undefined && !FaultId.safeParse(opts.id).success) {
+      throw new UsageError(`--id: "${opts.id}" is not an id (lower-case letters, digits, ".", "_", "-")`);
+    }
     const { mesh, store } = await loadFaultContext(opts);
     const doc = buildPartition(a, b, opts, mesh, new Date());
     await store.addPartition(doc);
@@ -37,16 +41,23 @@ export function registerPartition(program: Command): void {
     if ((a === undefined) !== (b === undefined))
       throw new UsageError('give both A and B, or neither (heal everything)');
     const { mesh, store } = await loadFaultContext(opts);
-    const set = await store.list();
+    // Both sides are checked against the topology before Consul is read.
+    const sides =
+      a === undefined
+        ? undefined
+        : {
+            a: a.split(',').map((s) => resolveService(s.trim(), mesh, 'A')),
+            b: b!.split(',').map((s) => resolveService(s.trim(), mesh, 'B')),
+          };
     let ids: string[];
-    if (a === undefined) {
+    if (sides === undefined) {
       ids = (await store.allKeys('partitions')).map((k) => k.slice(k.lastIndexOf('/') + 1));
     } else {
-      const sa = a.split(',').map((s) => resolveService(s.trim(), mesh, 'A'));
-      const sb = b!.split(',').map((s) => resolveService(s.trim(), mesh, 'B'));
       const cuts = (p: { a: string[]; b: string[] }) =>
-        sa.some((x) => sb.some((y) => (p.a.includes(x) && p.b.includes(y)) || (p.b.includes(x) && p.a.includes(y))));
-      ids = set.partitions.filter(cuts).map((p) => p.id);
+        sides.a.some((x) =>
+          sides.b.some((y) => (p.a.includes(x) && p.b.includes(y)) || (p.b.includes(x) && p.a.includes(y))),
+        );
+      ids = (await store.list()).partitions.filter(cuts).map((p) => p.id);
     }
     for (const id of ids) await store.removePartition(id);
     const at = new Date().toISOString();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { parseDecimal } from '../flags.js';
 import { BALANCER_NAMES, isBalancerName } from '../../proxy/policy/balancer/index.js';
 
 /** `meshdev proxy`: the sidecar's data path in standalone mode (static upstreams, no Consul). */
@@ -19,16 +20,14 @@ export function registerProxy(program: Command): void {
       const upstreams = opts.upstream
         .split(',')
         .filter((s) => s.trim() !== '')
-        .map((s) => parseHostPort(s.trim(), '--upstream'));
+        .map((s) => parseHostPort(s.trim(), '--upstream', 1));
       if (upstreams.length === 0) throw new UsageError('--upstream: at least one HOST:PORT is needed');
       if (!isBalancerName(opts.lb)) {
         throw new UsageError(`--lb: unknown balancer "${opts.lb}"`, {
           fix: `Use one of: ${BALANCER_NAMES.join(', ')}.`,
         });
       }
-      const sample = Number(opts.accessLogSample);
-      if (!(sample >= 0 && sample <= 1))
-        throw new UsageError(`--access-log-sample: expected a number from 0 to 1, got "${opts.accessLogSample}"`);
+      const sample = parseDecimal(opts.accessLogSample, '--access-log-sample', { min: 0, max: 1 });
       const admin = opts.admin === undefined ? undefined : parseHostPort(opts.admin, '--admin');
       const { startStandalone } = await import('../../proxy/standalone.js');
       const { BufferedStdout, Logger } = await import('../../proxy/log.js');
@@ -56,11 +55,14 @@ export function registerProxy(program: Command): void {
     });
 }
 
-export function parseHostPort(value: string, flag: string): { host: string; port: number } {
+/** `HOST:PORT` or `[IPv6]:PORT`; port 0 (any free port) only where `minPort` allows it (a listener). */
+export function parseHostPort(value: string, flag: string, minPort = 0): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
   const port = m === null ? NaN : Number(m[3]);
-  if (m === null || !(port >= 0 && port <= 65535)) {
-    throw new UsageError(`${flag}: expected HOST:PORT (e.g. 127.0.0.1:8000), got "${value}"`);
+  if (m === null || !(port >= minPort && port <= 65535)) {
+    throw new UsageError(
+      `${flag}: expected HOST:PORT with a port from ${minPort} to 65535 (e.g. 127.0.0.1:8000), got "${value}"`,
+    );
   }
   return { host: m[1] ?? m[2]!, port };
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
+import { WAIT_TIMEOUT_BOUNDS } from '../flags.js';
 import { Mesh } from '../mesh/mesh.js';
 import type { ScalePlan } from '../mesh/scale.js';
 import { parseScaleTarget } from '../mesh/scale.js';
@@ -39,12 +40,11 @@ export function registerScale(program: Command): void {
     .option('-f, --file <mesh.yaml>', 'topology file (default: ./mesh.yaml, else the bundled demo)')
     .option('--timeout <duration>', 'how long new instances may take to pass in Consul', '90s')
     .option('--json', 'machine-readable output')
-    .allowUnknownOption(false)
     .action(
       async (first: string, second: string | undefined, opts: { file?: string; timeout: string; json?: boolean }) => {
         const { service, count } = splitScaleArgs(first, second);
         const target = parseScaleTarget(count);
-        const timeoutMs = parseDuration(opts.timeout, '--timeout');
+        const timeoutMs = parseDuration(opts.timeout, '--timeout', WAIT_TIMEOUT_BOUNDS);
         const mesh = await Mesh.load(opts.file);
         const plan = await mesh.scale(service, target, {
           timeoutMs,

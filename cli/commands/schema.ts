@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import * as z from 'zod';
 import { Topology } from '../../proxy/schema/index.js';
+import { UsageError } from '../errors.js';
 
 /** JSON Schema of `mesh.yaml`, for editor completion (yaml-language-server, VS Code). */
 export function topologyJsonSchema(): Record<string, unknown> {
@@ -23,6 +24,7 @@ export function registerSchema(program: Command): void {
         process.stdout.write(text);
         return;
       }
+      if (opts.write.trim() === '') throw new UsageError('--write: give a file name, e.g. mesh.schema.json');
       writeFileSync(opts.write, text);
       if (!opts.quiet) process.stdout.write(`wrote ${opts.write}\n`);
     });

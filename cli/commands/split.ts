@@ -2,9 +2,52 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { InvalidPolicyError, keyOf, parseSplitArgs } from '../../proxy/config-store.js';
 import { meshdevCommand } from '../invocation.js';
-import { ServiceName } from '../../proxy/schema/topology.js';
+import { VersionSplit } from '../../proxy/schema/config.js';
+import type { Topology } from '../../proxy/schema/topology.js';
+import { formatIssues } from '../../proxy/schema/issues.js';
 import { resolveMesh } from '../mesh/model.js';
-import { addConsulOptions, policyContext, withStore } from './policy.js';
+import { addConsulOptions, policyContext, policyTarget, withStore } from './policy.js';
+
+/**
+ * `split SERVICE v1=90 v2=10` / `split SERVICE --clear` -> the service and its new split (undefined:
+ * remove it), every weight and version checked against the schema and the topology. Pure.
+ */
+export function parseSplit(
+  service: string,
+  weights: readonly string[],
+  clear: boolean,
+  topology: Topology,
+): { service: string; split: Record<string, number> | undefined } {
+  if (!clear && weights.length === 0) throw new UsageError('give VERSION=WEIGHT pairs (e.g. v1=90 v2=10) or --clear');
+  if (clear && weights.length > 0) throw new UsageError('--clear takes no weights');
+  const fix = `Give VERSION=WEIGHT pairs with whole-number weights, e.g. \`${meshdevCommand(`split ${service} v1=90 v2=10`)}\`.`;
+  let split: Record<string, number> | undefined;
+  try {
+    split = clear ? undefined : parseSplitArgs(weights);
+  } catch (err) {
+    if (err instanceof InvalidPolicyError) {
+      throw new UsageError(`invalid split; nothing was written:\n  ${err.message.split('\n').join('\n  ')}`, { fix });
+    }
+    throw err;
+  }
+  const t = policyTarget(service, {}, topology);
+  if (split === undefined || t.kind !== 'service') return { service, split };
+  const versions = weights.map((w) => w.slice(0, w.indexOf('=')));
+  const twice = versions.find((v, i) => versions.indexOf(v) !== i);
+  if (twice !== undefined) throw new UsageError(`version ${twice} is given twice; give each VERSION=WEIGHT once`);
+  const own = resolveMesh(topology).services.find((s) => s.name === service)?.versions ?? [];
+  const unknown = Object.keys(split).filter((v) => !own.includes(v));
+  if (unknown.length > 0) {
+    throw new UsageError(`${service} has no version ${unknown.join(', ')}; its versions: ${own.join(', ')}`);
+  }
+  const r = VersionSplit.safeParse(split);
+  if (!r.success) {
+    throw new UsageError(`invalid split; nothing was written:\n  ${formatIssues('split', r.error).join('\n  ')}`, {
+      fix,
+    });
+  }
+  return { service, split: r.data };
+}
 
 /** `meshdev split catalog v1=90 v2=10`: weighted split between versions of a service (canary). */
 export function registerSplit(program: Command): void {
@@ -14,56 +57,33 @@ export function registerSplit(program: Command): void {
       .description('Split traffic to SERVICE between its versions by weight, e.g. `meshdev split pricing v1=90 v2=10`.')
       .argument('<service>')
       .argument('[weights...]', 'VERSION=WEIGHT pairs')
-      .option('--clear', 'remove the split (all versions share traffic by balancer)'),
+      .option('--clear', 'remove the split (all versions share traffic by balancer)')
+      .option('--json', 'machine-readable output: the key, the split and the document as written'),
   ).action(
     async (
       service: string,
       weights: string[],
-      opts: { file?: string; consul?: string; mesh?: string; clear?: boolean },
+      opts: { file?: string; consul?: string; mesh?: string; clear?: boolean; json?: boolean },
     ) => {
-      if (!ServiceName.safeParse(service).success) throw new UsageError(`"${service}" is not a service name`);
-      if (!opts.clear && weights.length === 0)
-        throw new UsageError('give VERSION=WEIGHT pairs (e.g. v1=90 v2=10) or --clear');
-      if (opts.clear && weights.length > 0) throw new UsageError('--clear takes no weights');
-      // Bad weights are bad input (exit 2), found before anything is read or contacted.
-      let split: Record<string, number> = {};
-      try {
-        if (!opts.clear) split = parseSplitArgs(weights);
-      } catch (err) {
-        if (err instanceof InvalidPolicyError) {
-          throw new UsageError(`invalid split; nothing was written:\n  ${err.message.split('\n').join('\n  ')}`, {
-            fix: `Give VERSION=WEIGHT pairs with whole-number weights, e.g. \`${meshdevCommand(`split ${service} v1=90 v2=10`)}\`.`,
-          });
-        }
-        throw err;
-      }
-      const { topology } = await policyContext(opts);
-      const known = resolveMesh(topology).services.find((s) => s.name === service);
-      if (known === undefined) {
-        throw new UsageError(
-          `unknown service "${service}"; known services: ${Object.keys(topology.services).join(', ')}`,
-        );
-      }
-      if (!opts.clear) {
-        const unknown = Object.keys(split).filter((v) => !known.versions.includes(v));
-        if (unknown.length > 0) {
-          throw new UsageError(
-            `${service} has no version ${unknown.join(', ')}; its versions: ${known.versions.join(', ')}`,
-          );
-        }
-      }
+      const ctx = await policyContext(opts);
+      const { split } = parseSplit(service, weights, opts.clear ?? false, ctx.topology);
       const t = { kind: 'service' as const, service };
-      await withStore(opts, async (store) => {
+      await withStore(ctx, async (store) => {
         const doc = await store.read(t);
-        if (opts.clear) delete doc.split;
+        if (split === undefined) delete doc.split;
         else doc.split = split;
         await store.write(t, doc);
+        const key = keyOf(store.mesh, t);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ key, split: split ?? null, stored: doc }, null, 2)}\n`);
+          return;
+        }
         process.stdout.write(
-          opts.clear
-            ? `removed the split of ${service} (${keyOf(store.mesh, t)})\n`
-            : `split ${service}: ${Object.entries(doc.split as Record<string, number>)
+          split === undefined
+            ? `removed the split of ${service} (${key})\n`
+            : `split ${service}: ${Object.entries(split)
                 .map(([v, w]) => `${v}=${w}`)
-                .join(' ')} (${keyOf(store.mesh, t)})\n`,
+                .join(' ')} (${key})\n`,
         );
       });
     },

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../duration.js';
-import { MeshdevError, UsageError } from '../errors.js';
+import { MeshdevError } from '../errors.js';
 import { Mesh } from '../mesh/mesh.js';
 import { formatStatus } from '../mesh/status.js';
 import { meshdevCommand } from '../invocation.js';
@@ -58,10 +58,7 @@ export function registerUi(program: Command): void {
     .option('-y, --yes', 'do not ask before destructive actions (kill, stop, partition, down)')
     .option('--refresh <duration>', 'how often to poll Docker, Consul, Prometheus and the sidecars', '1s')
     .action(async (opts: UiFlags) => {
-      const refreshMs = parseDuration(opts.refresh, '--refresh');
-      if (refreshMs < 200 || refreshMs > 60_000) {
-        throw new UsageError(`--refresh: ${opts.refresh} is out of range; expected 200ms to 60s`);
-      }
+      const refreshMs = parseDuration(opts.refresh, '--refresh', { min: 200, max: 60_000 });
       const mesh = await Mesh.load(opts.file);
       const status = await mesh.status();
       // Pipes, CI logs and `watch` get the plain table instead of a dashboard they cannot drive.

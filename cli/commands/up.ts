@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration, formatDuration } from '../duration.js';
 import { MeshdevError } from '../errors.js';
+import { WAIT_TIMEOUT_BOUNDS } from '../flags.js';
 import { ensureImages } from '../images/index.js';
 import type { GrafanaLeftOut, ResolvedImages } from '../images/index.js';
 import { meshdevCommand } from '../invocation.js';
@@ -14,6 +15,7 @@ interface UpFlags {
   wait?: boolean;
   timeout: string;
   airgap?: boolean;
+  json?: boolean;
 }
 
 /** Until the terminal UI exists: reprint the status whenever it changes, until Ctrl-C. */
@@ -84,8 +86,9 @@ export function registerUp(program: Command): void {
     .option('--wait', 'return only when every instance is healthy in Consul and Prometheus is ready')
     .option('--timeout <duration>', 'how long --wait waits', '3m')
     .option('--airgap', 'build local images from Debian packages instead of pulling (no registry needed)')
+    .option('--json', 'print the endpoints as JSON when the mesh is up, and return (no UI, no following)')
     .action(async (opts: UpFlags) => {
-      const timeoutMs = parseDuration(opts.timeout, '--timeout');
+      const timeoutMs = parseDuration(opts.timeout, '--timeout', WAIT_TIMEOUT_BOUNDS);
       const mesh = await Mesh.load(opts.file);
       const abort = new AbortController();
       // The first Ctrl-C stops what runs (debootstrap, a build, Compose) and lets `up` clean up;
@@ -124,13 +127,22 @@ export function registerUp(program: Command): void {
       } finally {
         process.off('SIGINT', onSigint);
       }
+      const result = {
+        mesh: mesh.name,
+        tookMs: Date.now() - t0,
+        endpoints: started.endpoints,
+        grafanaLeftOut: resolved?.grafanaLeftOut ?? null,
+        airgap: resolved?.airgap ?? false,
+      };
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
       process.stdout.write(
         upSummary({
-          mesh: mesh.name,
-          took: formatDuration(Date.now() - t0),
-          endpoints: started.endpoints,
-          grafanaLeftOut: resolved?.grafanaLeftOut,
-          airgap: resolved?.airgap ?? false,
+          ...result,
+          took: formatDuration(result.tookMs),
+          grafanaLeftOut: result.grafanaLeftOut ?? undefined,
           down: meshdevCommand(`down${opts.file === undefined ? '' : ` -f ${opts.file}`}`),
         }),
       );

@@ -50,12 +50,21 @@ const ESCAPES: Readonly<Record<string, string>> = {
   '\ufeff': '\\uFEFF',
 };
 
+/**
+ * Multi-line strings are double-quoted too: as a block scalar, the `yaml` package writes " \n" as a
+ * line of spaces, which every reader takes for an empty line (the value comes back as "\n"); block
+ * scalars have more such corners (indentation of leading blanks, trailing lines), quotes have none.
+ */
+const MULTI_LINE = /[\n\r]/;
+
 /** YAML text for Compose (go-yaml): like `stringify(value, { lineWidth: 0 })`, with the characters YAML readers disagree on escaped. */
 export function composeYaml(value: unknown): string {
   const doc = new Document(value);
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === 'string' && node.value.search(AMBIGUOUS) !== -1) node.type = Scalar.QUOTE_DOUBLE;
+      if (typeof node.value === 'string' && (node.value.search(AMBIGUOUS) !== -1 || MULTI_LINE.test(node.value))) {
+        node.type = Scalar.QUOTE_DOUBLE;
+      }
     },
   });
   // Every such character is now inside a double-quoted scalar, where its escape means the same.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { SidecarBootstrap } from '../../proxy/schema/index.js';
 import { parseTopology } from '../mesh/load.js';
 import { resolveMesh } from '../mesh/model.js';
@@ -114,7 +114,8 @@ describe('renderProject', () => {
 });
 
 function renderText(topology: unknown, topologyPath = 'mesh.yaml'): { compose: ComposeFile; text: string } {
-  const hostile = resolveMesh(parseTopology(stringify(topology), topologyPath));
+  // JSON is YAML, and unlike the `yaml` package's block scalars it keeps every string exactly.
+  const hostile = resolveMesh(parseTopology(JSON.stringify(topology), topologyPath));
   const { compose } = renderProject(hostile, { images, topologyDir: '/srv/me$h', grafanaDir: '/pkg/gr$fana' });
   return { compose, text: toYaml(compose, topologyPath) };
 }
@@ -183,6 +184,14 @@ const hostileText = fc.string({ unit: hostileChar, maxLength: 30 });
 const envName = fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,6}$/);
 
 describe('toYaml round trip (property)', () => {
+  it('keeps a line of blanks in a multi-line value (a block scalar would read it as an empty line)', () => {
+    for (const value of [' \n', ' \n\n', '\t \nx', 'a\n  \n', '\r\n ']) {
+      const { text } = renderText({ name: 'prop', services: { app: { port: 3000, env: { V: value } } } });
+      const back = unescapeInterpolation(parse(text)) as ComposeFile;
+      expect(back.services['app-1']!.environment!.V).toBe(value);
+    }
+  });
+
   const RUNS = 200;
   it(`hands every generated env value and command arg back unchanged, with nothing added (${RUNS} topologies)`, () => {
     fc.assert(

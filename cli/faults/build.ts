@@ -5,6 +5,7 @@ import type { ResolvedMesh } from '../mesh/model.js';
 import type { FaultAction, FaultDocument, PartitionDocument } from '../../proxy/schema/faults.js';
 import {
   FaultDocument as FaultSchema,
+  MAX_FAULT_DELAY_MS,
   MAX_FAULT_TTL_MS,
   PartitionDocument as PartitionSchema,
 } from '../../proxy/schema/faults.js';
@@ -37,11 +38,12 @@ export function newId(prefix: 'f' | 'p'): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
 
+/** How long a fault or partition may last: from 1s to MAX_FAULT_TTL_MS (24h). */
+export const TTL_BOUNDS = { min: 1000, max: MAX_FAULT_TTL_MS } as const;
+
 function ttlOf(text: string | undefined, flag: string, required: boolean): number | undefined {
   if (text === undefined) return required ? DEFAULT_TTL_MS : undefined;
-  const ms = parseDuration(text, flag);
-  if (ms < 1000 || ms > MAX_FAULT_TTL_MS) throw new UsageError(`${flag}: "${text}" must be between 1s and 24h`);
-  return ms;
+  return parseDuration(text, flag, TTL_BOUNDS);
 }
 
 /**
@@ -81,9 +83,11 @@ export function buildFault(
   }
   let action: FaultAction;
   if (flags.delay !== undefined) {
-    const fixedMs = parseDuration(flags.delay, '--delay');
-    const jitterMs = flags.jitter === undefined ? 0 : parseDuration(flags.jitter, '--jitter');
-    if (fixedMs > 600_000 || jitterMs > 600_000) throw new UsageError('--delay/--jitter: at most 10m');
+    const fixedMs = parseDuration(flags.delay, '--delay', { max: MAX_FAULT_DELAY_MS });
+    const jitterMs =
+      flags.jitter === undefined ? 0 : parseDuration(flags.jitter, '--jitter', { max: MAX_FAULT_DELAY_MS });
+    if (fixedMs === 0 && jitterMs === 0)
+      throw new UsageError(`--delay: "${flags.delay}" adds nothing; give more than 0`);
     action = tcp ? { type: 'tcp-latency', fixedMs, jitterMs } : { type: 'delay', fixedMs, jitterMs };
   } else if (flags.abort !== undefined) {
     action = { type: 'abort', status: parseStatus(flags.abort, '--abort') };

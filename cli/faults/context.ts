@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadTopology } from '../mesh/load.js';
 import type { ResolvedMesh } from '../mesh/model.js';
 import { resolveMesh } from '../mesh/model.js';
+import { parseHttpUrl } from '../flags.js';
 import { FaultStore } from './store.js';
 
 export interface MeshOpts {
@@ -15,11 +16,15 @@ export function addMeshOptions(cmd: Command): Command {
     .option('--consul <url>', 'Consul HTTP API of the mesh (default: http://127.0.0.1:<ports.consul of the topology>)');
 }
 
-/** The topology (to validate targets) and the mesh's Consul KV (to write faults). No Docker needed. */
+/**
+ * The topology (to validate targets) and the mesh's Consul KV (to write faults). No Docker needed,
+ * and nothing is contacted: the store connects on its first call.
+ */
 export async function loadFaultContext(opts: MeshOpts): Promise<{ mesh: ResolvedMesh; store: FaultStore }> {
+  const consulFlag = opts.consul === undefined ? undefined : parseHttpUrl(opts.consul, '--consul');
   const { topology } = await loadTopology(opts.file);
   const mesh = resolveMesh(topology);
-  const consul = opts.consul ?? `http://127.0.0.1:${topology.ports.consul}`;
+  const consul = consulFlag ?? `http://127.0.0.1:${topology.ports.consul}`;
   return { mesh, store: new FaultStore(consul, mesh.name) };
 }
 

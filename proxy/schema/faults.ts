@@ -65,7 +65,10 @@ export const FaultId = z
 /** `catalog-2`, as numbered by the topology (`<service>-<n>`). */
 export const InstanceId = z.string().regex(/^[a-z][a-z0-9-]*-[0-9]+$/, 'an instance id such as "catalog-2"');
 
-/** The longest a fault or partition may last, from the CLI's `--ttl` (1s-24h) and in KV alike. */
+/**
+ * The longest a fault or partition may last, in KV as from the CLI (`--ttl` 1s-24h, the UI's TTL,
+ * chaos steps): a forgotten fault ends by itself within a day.
+ */
 export const MAX_FAULT_TTL_MS = 24 * 3_600_000;
 /**
  * A hand-written `expiresAt` may lie this much beyond now + MAX_FAULT_TTL_MS: the CLI's clock and a
@@ -83,7 +86,9 @@ export const MAX_PARTITIONS = 64;
 /** The CLI writes about 600 bytes per fault; 16 KiB leaves room for many header matches. */
 export const MAX_FAULT_DOCUMENT_BYTES = 16 * 1024;
 
-const Ms = z.number().int().min(0).max(600_000);
+/** The longest delay (and jitter) a fault may add. */
+export const MAX_FAULT_DELAY_MS = 600_000;
+const Ms = z.number().int().min(0).max(MAX_FAULT_DELAY_MS);
 const BytesPerSecond = z
   .number()
   .int()

@@ -96,13 +96,13 @@ describe('container faults', () => {
   });
 
   it('stop, start twice (already running: nothing to do), restart', async () => {
-    expect((await cli('stop', 'catalog-1', '--timeout', '1')).stdout).toMatch(/state now: exited$/);
+    expect((await cli('stop', 'catalog-1', '--timeout', '1s')).stdout).toMatch(/state now: exited$/);
     expect((await cli('start', 'catalog-1')).exitCode).toBe(0);
     const again = await cli('start', 'catalog-1');
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toMatch(/catalog-1 was already running .*nothing to do$/);
     const before = (await docker.getContainer(`${project}-catalog-1`).inspect()).State.StartedAt;
-    expect((await cli('restart', 'catalog-1', '--timeout', '1')).stdout).toMatch(/restarted catalog-1 .*running$/);
+    expect((await cli('restart', 'catalog-1', '--timeout', '1s')).stdout).toMatch(/restarted catalog-1 .*running$/);
     expect((await docker.getContainer(`${project}-catalog-1`).inspect()).State.StartedAt).not.toBe(before);
   });
 

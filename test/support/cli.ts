@@ -15,14 +15,14 @@ export interface CliResult {
 /** Runs the built `meshdev` CLI as a user would (a real process, real Docker underneath). */
 export async function meshdev(
   args: readonly string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> } = {},
 ): Promise<CliResult> {
   const r = await execa('node', [CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     reject: false,
     timeout: options.timeoutMs ?? 600_000,
     stdin: 'ignore',
-    env: { NO_COLOR: '1' },
+    env: { NO_COLOR: '1', ...options.env },
   });
   return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

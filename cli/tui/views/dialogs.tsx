@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { Box, Text } from 'ink';
 import { ConfirmInput, Select, TextInput } from '@inkjs/ui';
 import { parseDuration } from '../../duration.js';
+import { UsageError } from '../../errors.js';
+import { TTL_BOUNDS } from '../../faults/build.js';
 import { FAULT_PRESETS, describeFault } from '../state/commands.js';
 import type { FaultDraft, FaultKind, MeshCommand } from '../state/types.js';
 import { useTheme } from './theme.js';
@@ -85,10 +87,9 @@ export function parseFaultField(step: Exclude<Step, 'kind'>, text: string, kind:
   const t = text.trim();
   if (step === 'ttl') {
     try {
-      const ms = parseDuration(t, 'TTL');
-      return ms > 0 ? ms : 'TTL must be more than 0';
-    } catch {
-      return 'TTL: e.g. 30s, 2m';
+      return parseDuration(t, 'TTL', TTL_BOUNDS);
+    } catch (err) {
+      return err instanceof UsageError ? err.message : 'TTL: e.g. 30s, 2m';
     }
   }
   const n = Number(t.replace(/%$/, ''));
