@@ -33,8 +33,10 @@ export function registerChaos(program: Command): void {
       const runId = randomBytes(2).toString('hex');
       const abort = new AbortController();
       const onSignal = () => abort.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      // `on`, not `once`: a second Ctrl-C during the clean-up must not fall through to Node's default
+      // (or to a signal-exit handler of a subprocess library, which re-raises) and leave faults behind.
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         const report = await runScenario(scenario, plan, {
           actuators: meshActuators(mesh, { faults: store, policies }, connectDocker(), runId),

@@ -48,9 +48,15 @@ export function registerProxy(program: Command): void {
       );
       log.flush();
       await new Promise<void>((resolve) => {
-        const stop = () => void running.stop().then(resolve, resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        // `on`, not `once`: a second signal while draining must not kill the process mid-drain.
+        let stopping = false;
+        const stop = () => {
+          if (stopping) return;
+          stopping = true;
+          void running.stop().then(resolve, resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
       });
     });
 }
