@@ -124,7 +124,7 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
         return;
       }
       // The broken request's answer (if any) sees the connection's 'close' and ends its exchange.
-      endLingering(socket, errorAnswer(status));
+      endLingering(socket, errorAnswer(status, err.code));
     },
     broken,
   );
@@ -147,6 +147,10 @@ export function endLingering(socket: Duplex, last?: string): void {
   socket.once('close', () => clearTimeout(timer));
 }
 
-function errorAnswer(status: number): string {
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`;
+function errorAnswer(status: number, code: string | undefined): string {
+  const reason =
+    status === 408
+      ? 'request-timeout: no complete request head within the header timeout'
+      : `malformed-request: ${(code ?? 'unknown').replace(/[^\x21-\x7e]/g, '?')}`;
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nconnection: close\r\ncontent-length: 0\r\nx-meshdev-reason: ${reason}\r\n\r\n`;
 }

@@ -23,6 +23,9 @@ export function forwardUpgrade(o: ForwarderOptions, req: IncomingMessage, res: S
   new UpgradeExchange(o, req, res).start();
 }
 
+/** Methods Node's client sends without a body framing when none is given. */
+const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
 class UpgradeExchange {
   private readonly startedAt: number;
   private requestId = '';
@@ -80,6 +83,9 @@ class UpgradeExchange {
       this.requestId,
     ]);
     if (req.headers.host === undefined) headers.push('host', `${ep.host}:${ep.port}`);
+    // A passed-through upgrade has no body (upgrade.ts). Node's client would send a POST or PATCH
+    // without a length as chunked, and its closing `0\r\n\r\n` would reach the tunnel as data.
+    if (!BODYLESS_BY_DEFAULT.has(req.method ?? 'GET')) headers.push('content-length', '0');
     this.tryStartedAt = o.clock.now();
     const ureq = http.request({
       host: ep.host,
