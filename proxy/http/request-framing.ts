@@ -52,7 +52,7 @@ export function framingRefusal(
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return DUPLICATE_HOST;
+    if (name.length === 4 && isHost(name) && ++hosts > 1) return DUPLICATE_HOST;
   }
   const te = req.headers['transfer-encoding'];
   if (te !== undefined) {
@@ -60,6 +60,16 @@ export function framingRefusal(
     if (!isChunkedAlone(te)) return TRANSFER_CODING;
   }
   return undefined;
+}
+
+/** `host` in any case, without allocating a lower-case copy (this runs for every header of every request). */
+function isHost(name: string): boolean {
+  return (
+    (name.charCodeAt(0) | 0x20) === 0x68 &&
+    (name.charCodeAt(1) | 0x20) === 0x6f &&
+    (name.charCodeAt(2) | 0x20) === 0x73 &&
+    (name.charCodeAt(3) | 0x20) === 0x74
+  );
 }
 
 /** `chunked`, in any case, with optional whitespace around it (Node joins repeated headers with ", "). */
