@@ -7,8 +7,8 @@ import type { IncomingMessage } from 'node:http';
  * does the same).
  *
  * Relayed as an upgrade, its body was lost and a POST hung until a timeout. So such a request is
- * served as an ordinary one, with faults, retries and metrics (see upgrade.ts: Node >= 24.9 is told
- * so before it hands the request over, older ones get its head back without the offer).
+ * served as an ordinary one, with faults, retries and metrics (upgrade.ts: its head is read again
+ * without the offer).
  */
 
 /** Does the request offer h2c and nothing else (no WebSocket or other protocol to pass through)? */
