@@ -1,7 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Clock, Rng } from './policy/types.js';
 import { systemClock, systemRng } from './policy/types.js';
@@ -11,7 +10,9 @@ import { Upstream } from './upstream.js';
 import type { EndpointAddress } from './upstream.js';
 import type { OutlierEvent } from './policy/outlier-detector.js';
 import { HttpForwarder } from './http/forwarder.js';
-import { offersOnlyH2c, serveIgnoringH2c } from './http/h2c.js';
+import { connectionLimits } from './http/connection-limits.js';
+import type { ConnectionLimits } from './http/connection-limits.js';
+import { createHttpListener } from './http/listener.js';
 import { UpstreamClient } from './http/upstream-client.js';
 import { createTcpForwarder } from './tcp-forwarder.js';
 import { faultingHttpHandler, faultingTcpHandler } from './faults/index.js';
@@ -81,9 +82,12 @@ export class MeshProxy {
       exposeEndpoint?: boolean;
       /** Fault injection on every listener (absent: no fault check at all). */
       faults?: FaultEngine;
+      /** Per-listener connection cap and timeouts (DEFAULT_CONNECTION_LIMITS where absent). */
+      connectionLimits?: Partial<ConnectionLimits>;
     } = {},
   ) {
     this.faults = opts.faults;
+    this.limits = connectionLimits(opts.connectionLimits);
     this.metrics = new ProxyMetrics(registry);
     this.clock = opts.clock ?? systemClock;
     this.rng = opts.rng ?? systemRng;
@@ -91,6 +95,7 @@ export class MeshProxy {
   }
   private readonly exposeEndpoint: boolean;
   readonly faults: FaultEngine | undefined;
+  readonly limits: ConnectionLimits;
 
   upstream(name: string, fixedConfig?: EffectiveConfig): Upstream {
     let up = this.upstreams.get(name);
@@ -206,6 +211,7 @@ export class MeshProxy {
 
   async listen(spec: ListenerSpec): Promise<BoundListener> {
     const up = this.upstream(spec.upstream, spec.fixedConfig);
+    const refused = this.metrics.connectionsRefused.labels(spec.direction, spec.upstream);
     let server: http.Server | net.Server;
     if (spec.protocol === 'tcp') {
       const tcp = createTcpForwarder(up, this.log);
@@ -214,6 +220,8 @@ export class MeshProxy {
         { noDelay: true, allowHalfOpen: true },
         this.faults === undefined ? tcp : faultingTcpHandler(this.faults, scope, tcp, this.log),
       );
+      server.maxConnections = this.limits.maxConnections;
+      server.on('drop', () => refused.inc());
     } else {
       const fwd = new HttpForwarder({
         upstream: up,
@@ -229,26 +237,26 @@ export class MeshProxy {
       // upstream slot. Without an engine the forwarder is the handler, with no per-request cost.
       const scope = { direction: spec.direction, protocol: 'http', upstream: spec.upstream } as const;
       const handle = this.faults === undefined ? fwd.handle : faultingHttpHandler(this.faults, scope, fwd.handle);
-      const s = http.createServer(
-        { noDelay: true, keepAlive: true, headersTimeout: 10_000, requestTimeout: 0 },
-        handle,
-      );
-      s.on('checkContinue', handle);
-      s.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
-        offersOnlyH2c(req) ? serveIgnoringH2c(s, req, socket, head) : fwd.handleUpgrade(req, socket, head),
-      );
-      s.on('clientError', (err: Error & { code?: string }, socket) => {
-        // Malformed request (bad framing, oversized headers): answer this connection only.
-        if (!socket.writable) return socket.destroy();
-        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      const errors = this.metrics.httpProtocolErrors;
+      server = createHttpListener(handle, {
+        limits: this.limits,
+        onConnectionRefused: () => refused.inc(),
+        onProtocolError: (status) => errors.labels(spec.direction, spec.upstream, String(status)).inc(),
       });
-      server = s;
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(spec.port, spec.host, () => {
         server.off('error', reject);
+        // Once listening, an error is a failed accept() (EMFILE, ENFILE): without a listener it
+        // would end the process; the listener goes on accepting.
+        server.on('error', (err) =>
+          this.log.error(`listener ${spec.host}:${spec.port} (${spec.upstream}): ${err.message}`, {
+            event: 'listener_error',
+            upstream: spec.upstream,
+            direction: spec.direction,
+          }),
+        );
         resolve();
       });
     });

@@ -76,6 +76,8 @@ export class ProxyMetrics {
   readonly configValid: Gauge;
   readonly configApplied: Counter;
   readonly consulErrors: Counter<'operation'>;
+  readonly connectionsRefused: Counter<'direction' | 'upstream'>;
+  readonly httpProtocolErrors: Counter<'direction' | 'upstream' | 'status'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -174,6 +176,18 @@ export class ProxyMetrics {
       name: 'meshdev_consul_errors_total',
       help: 'Failed calls to the Consul agent, by operation.',
       labelNames: ['operation'],
+      registers,
+    });
+    this.connectionsRefused = new Counter({
+      name: 'meshdev_connections_refused_total',
+      help: 'Client connections closed as they arrived because the listener had its maximum of open connections.',
+      labelNames: ['direction', 'upstream'],
+      registers,
+    });
+    this.httpProtocolErrors = new Counter({
+      name: 'meshdev_http_protocol_errors_total',
+      help: 'Requests the sidecar answered itself, unforwarded, for their HTTP: malformed or incomplete head (400, 408, 413, 431), duplicate Host or HTTP/0.9 (400), CONNECT (405), unknown transfer coding (501), HTTP version (505).',
+      labelNames: ['direction', 'upstream', 'status'],
       registers,
     });
   }

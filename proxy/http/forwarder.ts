@@ -1,6 +1,4 @@
-import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Clock, Rng } from '../policy/types.js';
 import type { Endpoint, SubsetPolicy, Upstream } from '../upstream.js';
 import { decideRetry, isIdempotentMethod } from '../policy/retry.js';
@@ -9,8 +7,11 @@ import { outlierResultOf } from '../policy/outlier-detector.js';
 import { selectVersion } from '../policy/routing.js';
 import type { Direction, RouteStats } from '../metrics.js';
 import type { Logger } from '../log.js';
-import { forwardableHeaders, upgradeHeaders, writeLocalAnswer } from './headers.js';
-import { continueTrace } from './trace.js';
+import { forwardableHeaders, writeLocalAnswer } from './headers.js';
+import { FORWARDER_SET_HEADERS, continueTrace, requestIdOf } from './trace.js';
+import { forwardUpgrade } from './upgrade-forwarder.js';
+import { isUpgradeResponse } from './upgrade.js';
+import { accessLogSampled, writeAccessLog } from './access-log.js';
 import { BodyFraming } from './upstream-client.js';
 import type { UpstreamClient, UpstreamHandler, UpstreamRequest } from './upstream-client.js';
 
@@ -40,9 +41,6 @@ export interface ForwarderOptions {
  * non-idempotent method, is never copied and its request is not retried once the body started.
  */
 export const REPLAY_BODY_LIMIT = 64 * 1024;
-
-/** Headers the forwarder sets itself (dropped from the incoming copy). */
-const REPLACED = new Set(['traceparent', 'x-request-id']);
 
 const enum Phase {
   Waiting, // for a circuit-breaker slot or a retry backoff
@@ -108,11 +106,8 @@ export class HttpForwarder {
   constructor(readonly opts: ForwarderOptions) {}
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
-    new Exchange(this.opts, req, res).start();
-  };
-
-  handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    forwardUpgrade(this.opts, req, socket, head);
+    if (isUpgradeResponse(res)) forwardUpgrade(this.opts, req, res);
+    else new Exchange(this.opts, req, res).start();
   };
 }
 
@@ -188,9 +183,8 @@ class Exchange implements UpstreamHandler {
     const up = this.o.upstream;
     const trace = continueTrace(this.req.headers.traceparent as string | undefined);
     this.traceId = trace.traceId;
-    const rid = this.req.headers['x-request-id'];
-    this.requestId = typeof rid === 'string' && rid.length > 0 && rid.length <= 128 ? rid : trace.traceId;
-    this.headers = forwardableHeaders(this.req.rawHeaders, REPLACED, [
+    this.requestId = requestIdOf(this.req.headers['x-request-id'], trace.traceId);
+    this.headers = forwardableHeaders(this.req.rawHeaders, FORWARDER_SET_HEADERS, [
       'traceparent',
       trace.traceparent,
       'x-request-id',
@@ -575,29 +569,19 @@ class Exchange implements UpstreamHandler {
     this.releaseSlot();
     const durationMs = this.o.clock.now() - this.startedAt;
     this.o.stats.record(this.status, durationMs / 1000);
-    const rate = this.o.upstream.config.accessLog.sampleRate;
-    if (rate > 0 && (rate >= 1 || this.o.rng() < rate)) this.writeAccessLog(durationMs);
-  }
-
-  private writeAccessLog(durationMs: number): void {
-    const ep = this.endpoint;
-    this.o.log.access({
-      ts: new Date().toISOString(),
-      type: 'access',
-      request_id: this.requestId,
-      trace_id: this.traceId,
-      direction: this.o.direction,
-      upstream: this.o.upstream.name,
-      method: this.req.method,
-      path: this.req.url,
-      version: this.version ?? null,
-      endpoint: ep === undefined ? null : `${ep.id}@${ep.host}:${ep.port}`,
-      attempts: this.attempts,
-      status: this.status,
-      reason: this.reason ?? null,
-      duration_ms: Math.round(durationMs * 1000) / 1000,
-      upstream_ms: this.upstreamMs < 0 ? null : Math.round(this.upstreamMs * 1000) / 1000,
-    });
+    if (accessLogSampled(this.o)) {
+      writeAccessLog(this.o, this.req, {
+        requestId: this.requestId,
+        traceId: this.traceId,
+        version: this.version,
+        endpoint: this.endpoint,
+        attempts: this.attempts,
+        status: this.status,
+        reason: this.reason,
+        durationMs,
+        upstreamMs: this.upstreamMs,
+      });
+    }
   }
 }
 
@@ -614,72 +598,4 @@ export function noteNotRetried(headers: string[], status: number, why: string): 
     }
   }
   headers.push('x-meshdev-reason', `upstream-status: ${status}${why}`);
-}
-
-/** WebSocket and other `Upgrade` requests: pick an endpoint, relay the handshake, then pipe bytes. */
-function forwardUpgrade(o: ForwarderOptions, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-  const up = o.upstream;
-  const candidates = up.candidates(selectVersion(up.routes, { path: req.url ?? '/', headers: req.headers }, o.rng));
-  socket.on('error', () => socket.destroy());
-  if (candidates.length === 0) {
-    up.stats.noEndpoint.inc();
-    socket.end(
-      `HTTP/1.1 503 Service Unavailable\r\nx-meshdev-reason: no-healthy-endpoint: no healthy instance of ${up.name}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
-    );
-    return;
-  }
-  const ep = up.balancer.pick(candidates) as Endpoint;
-  const trace = continueTrace(req.headers.traceparent as string | undefined);
-  const ureq = http.request({
-    host: ep.host,
-    port: ep.port,
-    method: req.method,
-    path: req.url,
-    headers: upgradeHeaders(req.rawHeaders, REPLACED, ['traceparent', trace.traceparent]),
-    setHost: false,
-    agent: false,
-  });
-  ep.active++;
-  let released = false;
-  const release = () => {
-    if (!released) {
-      released = true;
-      ep.active--;
-    }
-  };
-  ureq.on('upgrade', (ures: IncomingMessage, usocket: Duplex, uhead: Buffer) => {
-    let head101 = `HTTP/1.1 ${ures.statusCode ?? 101} ${ures.statusMessage ?? 'Switching Protocols'}\r\n`;
-    const raw = ures.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) head101 += `${raw[i]}: ${raw[i + 1]}\r\n`;
-    socket.write(head101 + '\r\n');
-    if (uhead.length > 0) socket.write(uhead);
-    if (head.length > 0) usocket.write(head);
-    usocket.on('error', () => socket.destroy());
-    socket.on('error', () => usocket.destroy());
-    usocket.on('close', () => {
-      release();
-      socket.destroy();
-    });
-    socket.on('close', () => usocket.destroy());
-    usocket.pipe(socket);
-    socket.pipe(usocket);
-  });
-  ureq.on('response', (ures: IncomingMessage) => {
-    // The upstream declined the upgrade: relay its answer and close.
-    let text = `HTTP/1.1 ${ures.statusCode} ${ures.statusMessage ?? ''}\r\n`;
-    const raw = forwardableHeaders(ures.rawHeaders);
-    for (let i = 0; i < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
-    socket.write(`${text}connection: close\r\n\r\n`);
-    ures.pipe(socket);
-    ures.on('end', release);
-  });
-  ureq.on('error', (err: Error & { code?: string }) => {
-    release();
-    up.report(ep, 'gateway-error', 0);
-    socket.end(
-      `HTTP/1.1 502 Bad Gateway\r\nx-meshdev-reason: upstream-connect-error: ${ep.id}: ${err.code ?? 'error'}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
-    );
-  });
-  socket.on('close', () => ureq.destroy());
-  ureq.end();
 }

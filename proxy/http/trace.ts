@@ -42,3 +42,11 @@ export function continueTrace(incoming: string | undefined): TraceContext {
   const traceId = randomHex(16);
   return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` };
 }
+
+/** Headers the forwarder sets itself on every request it sends (any copy the client sent is dropped). */
+export const FORWARDER_SET_HEADERS: ReadonlySet<string> = new Set(['traceparent', 'x-request-id']);
+
+/** The request id: the client's `x-request-id` when it is sensible, else the trace id. */
+export function requestIdOf(header: string | string[] | undefined, traceId: string): string {
+  return typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : traceId;
+}
