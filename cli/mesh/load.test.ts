@@ -25,12 +25,12 @@ describe('parseTopology', () => {
 
   it('names the file, the field path and what was expected', () => {
     const msg = problems('name: shop\nservices:\n  catalog:\n    port: 3000\n    replicas: lots\n');
-    expect(msg).toMatch(/mesh\.yaml: services\.catalog\.replicas: .*number/);
+    expect(msg).toMatch(/mesh\.yaml:5:5: services\.catalog\.replicas: .*number/);
   });
 
   it('rejects unknown upstreams with the list of known services', () => {
     const msg = problems('name: shop\nservices:\n  alpha:\n    port: 1\n    upstreams: [beta]\n');
-    expect(msg).toContain('mesh.yaml: services.alpha.upstreams[0]: unknown service "beta"; known services: alpha');
+    expect(msg).toContain('mesh.yaml:5:17: services.alpha.upstreams[0]: unknown service "beta"; known services: alpha');
   });
 
   it('rejects unknown keys instead of ignoring typos', () => {

@@ -2,11 +2,13 @@
  * The one schema module: every document the CLI writes and the proxy reads is described here.
  *  - topology.ts: `mesh.yaml`, written by the developer, read by the CLI
  *  - bootstrap.ts: what the CLI hands each sidecar at start (env MESHDEV_SIDECAR)
+ *  - instance.ts: the ports the sidecar binds next to each app and the env the app gets
  *  - config.ts: live configuration in Consul KV (balancer, resilience, routes), watched by sidecars
  *  - faults.ts: faults, partitions and header-fault settings in Consul KV, watched by sidecars
  */
 export * from './topology.js';
 export * from './bootstrap.js';
+export * from './instance.js';
 export * from './issues.js';
 export * from './config.js';
 export * from './faults.js';
