@@ -3,12 +3,13 @@ import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import * as z from 'zod';
 import { formatIssues, formatPath, Topology, TOPOLOGY_LIMITS } from '../../proxy/schema/index.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { meshdevCommand } from '../invocation.js';
 import type { YamlProblem } from './yaml-data.js';
-import { decodeUtf8, readYamlData } from './yaml-data.js';
+import { decodeUtf8, MAX_PROBLEMS, readYamlData } from './yaml-data.js';
 
 /** The bundled demo topology, used when no `-f` is given and no `mesh.yaml` is in the current directory. */
 export const DEMO_TOPOLOGY_PATH = resolve(PACKAGE_ROOT, 'services/demo/mesh.yaml');
@@ -78,7 +79,11 @@ export function parseTopology(input: string | Uint8Array, source: string): Topol
   }
   const result = Topology.safeParse(read.data);
   if (!result.success) {
-    throw new UsageError(`invalid topology\n${formatIssues(source, result.error, where).join('\n')}`, {
+    // The first problems only: a mapping of 100,000 bad entries would otherwise print 100,000 lines.
+    const shown = new z.ZodError(result.error.issues.slice(0, MAX_PROBLEMS));
+    const more = result.error.issues.length - shown.issues.length;
+    const lines = [...formatIssues(source, shown, where), ...(more > 0 ? [`${source}: and ${more} more`] : [])];
+    throw new UsageError(`invalid topology\n${lines.join('\n')}`, {
       code: 'ETOPOLOGY',
       fix: `Correct the fields above; \`${meshdevCommand('schema')}\` prints the JSON Schema (editors can use it for completion).`,
     });

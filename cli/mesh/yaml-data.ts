@@ -1,4 +1,4 @@
-import type { Alias, Document, Node as YamlNode, Pair } from 'yaml';
+import type { Alias, Document, Node as YamlNode, Pair, YAMLMap } from 'yaml';
 import { CST, isAlias, isCollection, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, visit } from 'yaml';
 
 /**
@@ -49,7 +49,7 @@ export type YamlData =
   | { readonly ok: false; readonly problems: readonly YamlProblem[] };
 
 /** More problems than this are not listed: the first ones are what a user fixes first. */
-const MAX_PROBLEMS = 20;
+export const MAX_PROBLEMS = 20;
 
 /** Where a byte offset into `text` is: 1-based line and column (in characters). */
 function positionAt(text: string, offset: number): { line: number; col: number } {
@@ -357,6 +357,19 @@ export function readYamlData(text: string, options: YamlReadOptions): YamlData {
   const data = converter.convert(doc.contents, [], 0);
   if (converter.problems.length > 0) return { ok: false, problems: converter.problems };
 
+  // A key's pair by name, per mapping, built on first use: a schema may report an issue for every
+  // entry of a large mapping, and a scan per lookup would make that quadratic.
+  const pairsByKey = new Map<unknown, Map<unknown, Pair>>();
+  const pairOf = (map: YAMLMap, key: PropertyKey): Pair | undefined => {
+    let byKey = pairsByKey.get(map);
+    if (byKey === undefined) {
+      byKey = new Map(
+        map.items.filter((p) => isScalar(p.key)).map((p) => [(p.key as { value: unknown }).value, p as Pair]),
+      );
+      pairsByKey.set(map, byKey);
+    }
+    return byKey.get(key);
+  };
   return {
     ok: true,
     data,
@@ -366,7 +379,7 @@ export function readYamlData(text: string, options: YamlReadOptions): YamlData {
       for (const key of path) {
         if (isAlias(node)) node = converter.anchorOf(node);
         if (isMap(node)) {
-          const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+          const pair = pairOf(node, key);
           if (pair === undefined) break;
           at = pair.key;
           node = pair.value;

@@ -26,7 +26,7 @@ export function formatIssues(
     if (issue.code === 'invalid_key') {
       const inner = issue.issues.map((i) => i.message).join('; ');
       const key = issue.path[issue.path.length - 1];
-      const what = issue.path[0] === 'services' ? 'a service name' : 'a key';
+      const what = issue.path.length === 2 && issue.path[0] === 'services' ? 'a service name' : 'a key';
       return `${at}: ${formatPath(issue.path)}: ${what} must be ${inner} (got "${String(key)}")`;
     }
     return `${at}: ${formatPath(issue.path)}: ${issue.message}`;
