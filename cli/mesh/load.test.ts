@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
-import { DEMO_TOPOLOGY_PATH, parseTopology } from './load.js';
+import { DEMO_TOPOLOGY_PATH, parseTopology, readTopologyFile } from './load.js';
 
 function problems(text: string | Uint8Array): string {
   try {
@@ -301,5 +305,70 @@ describe('hostile YAML: every problem is exit 2 with file:line:col, the field an
     const started = performance.now();
     expect(problems(`name: shop\nservices:\n  alpha: {port: 1, env: {${env}}}\n`)).toContain('at most 200 entries');
     expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('readTopologyFile', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'meshdev-topology-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function refusal(path: string): Promise<string> {
+    const err = await readTopologyFile(path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).exitCode).toBe(2);
+    return (err as Error).message;
+  }
+
+  it('reads a regular file, and one behind a symlink', async () => {
+    const file = join(dir, 'mesh.yaml');
+    writeFileSync(file, 'name: shop\n');
+    symlinkSync(file, join(dir, 'link.yaml'));
+    expect((await readTopologyFile(join(dir, 'link.yaml'))).toString()).toBe('name: shop\n');
+  });
+
+  it.skipIf(process.platform === 'win32')('refuses a FIFO at once, without waiting for a writer', async () => {
+    const fifo = join(dir, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    expect(await refusal(fifo)).toBe(`topology file ${fifo} is a named pipe (FIFO), not a regular file`);
+    // Behind a symlink too: the check follows it, as opening would.
+    symlinkSync(fifo, join(dir, 'fifo-link.yaml'));
+    expect(await refusal(join(dir, 'fifo-link.yaml'))).toContain('is a named pipe (FIFO)');
+  });
+
+  it('refuses a directory and a device', async () => {
+    expect(await refusal(dir)).toBe(`topology file ${dir} is a directory, not a regular file`);
+    if (process.platform !== 'win32') {
+      expect(await refusal('/dev/zero')).toBe('topology file /dev/zero is a character device, not a regular file');
+    }
+  });
+
+  it('refuses a socket', async () => {
+    const path = join(dir, 'sock.yaml');
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(path, done));
+    try {
+      expect(await refusal(path)).toBe(`topology file ${path} is a socket, not a regular file`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a file over the size limit without reading it', async () => {
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, '');
+    truncateSync(big, 100 * 1024 * 1024); // sparse: 100 MB that cost nothing to write
+    expect(await refusal(big)).toMatch(/big\.yaml: 104857600 bytes; a topology file may have at most 1048576/);
+  });
+
+  it('names what is missing', async () => {
+    expect(await refusal(join(dir, 'absent.yaml'))).toBe(
+      `cannot read topology file ${join(dir, 'absent.yaml')}: ENOENT`,
+    );
   });
 });

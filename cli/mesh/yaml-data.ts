@@ -1,4 +1,5 @@
 import type { Alias, Document, Node as YamlNode, Pair, YAMLMap } from 'yaml';
+import { quoteText } from '../../proxy/schema/index.js';
 import { CST, isAlias, isCollection, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, visit } from 'yaml';
 
 /**
@@ -47,6 +48,11 @@ export type YamlData =
       readonly positionOf: (path: readonly PropertyKey[]) => { line: number; col: number };
     }
   | { readonly ok: false; readonly problems: readonly YamlProblem[] };
+
+/** Text from the file that a message shows unquoted (an anchor, a tag): anything but printable ASCII escaped. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /** More problems than this are not listed: the first ones are what a user fixes first. */
 export const MAX_PROBLEMS = 20;
@@ -198,7 +204,8 @@ function pathAt(root: unknown, offset: number, maxDepth: number): PropertyKey[] 
 function describeParserError(code: string, message: string): string {
   if (code === 'MULTIPLE_DOCS') return 'a second YAML document starts here; the file must hold exactly one';
   // The parser's messages end in "at line L, column C:" and an excerpt when pretty; the position is reported apart.
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  // They quote the source: escaped like any text from the file.
+  return printable(message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
 }
 
 class Converter {
@@ -248,7 +255,7 @@ class Converter {
       this.report(
         node,
         path,
-        `the tag ${tag.replace(/^tag:yaml\.org,2002:/, '!!')} is not supported: a topology holds only text, numbers, booleans, lists and mappings`,
+        `the tag ${printable(tag.replace(/^tag:yaml\.org,2002:/, '!!'))} is not supported: a topology holds only text, numbers, booleans, lists and mappings`,
       );
       return null;
     }
@@ -283,11 +290,15 @@ class Converter {
     }
     const target = this.anchorOf(node);
     if (target === undefined) {
-      this.report(node, path, `the alias *${node.source} has no anchor &${node.source} before it`);
+      this.report(
+        node,
+        path,
+        `the alias *${printable(node.source)} has no anchor &${printable(node.source)} before it`,
+      );
       return null;
     }
     if (this.open.has(target)) {
-      this.report(node, path, `the alias *${node.source} is inside the value it refers to`);
+      this.report(node, path, `the alias *${printable(node.source)} is inside the value it refers to`);
       return null;
     }
     return this.convert(target, path, depth);
@@ -312,7 +323,7 @@ class Converter {
         this.report(
           key,
           keyPath,
-          `"${name}" is given twice (first at line ${first.line}, column ${first.col}); give each key once`,
+          `${quoteText(name)} is given twice (first at line ${first.line}, column ${first.col}); give each key once`,
         );
         continue;
       }
@@ -326,11 +337,11 @@ class Converter {
     if (key === null || key === undefined || (isScalar(key) && key.value === null && key.source === '')) {
       return 'a key is missing before ":"';
     }
-    if (isAlias(key)) return `a key must be text, not the alias *${key.source}`;
+    if (isAlias(key)) return `a key must be text, not the alias *${printable(key.source)}`;
     if (isCollection(key)) return 'a key must be text, not a list or mapping';
     if (isScalar(key) && key.tag !== undefined) return 'a key must be plain text, without a tag';
     const written = isScalar(key) ? (key.source ?? String(key.value)) : String(key);
-    return `the key ${written} is read as ${isScalar(key) && key.value === null ? 'null' : `a ${typeof (key as { value: unknown }).value}`}; write it in quotes ("${written}") to mean the text`;
+    return `the key ${printable(written)} is read as ${isScalar(key) && key.value === null ? 'null' : `a ${typeof (key as { value: unknown }).value}`}; write it in quotes (${quoteText(written)}) to mean the text`;
   }
 }
 

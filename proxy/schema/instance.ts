@@ -5,6 +5,8 @@
  * the sidecar bootstrap use the same values.
  */
 
+import { quoteText } from './issues.js';
+
 /** Well-known ports inside every instance's network namespace. */
 export const INSTANCE_PORTS = {
   admin: 15000,
@@ -47,7 +49,7 @@ export function reservedAppEnvReason(name: string, upstreams: readonly string[])
   if (name.startsWith(APP_ENV_RESERVED_PREFIX)) return `names starting with ${APP_ENV_RESERVED_PREFIX} are meshdev's`;
   const i = upstreams.findIndex((u) => upstreamEnvName(u) === name);
   if (i !== -1) {
-    return `meshdev sets ${name} to the sidecar's listener for upstream "${upstreams[i]}" (upstreams[${i}]); the app reaches its upstreams through the sidecar`;
+    return `meshdev sets ${name} to the sidecar's listener for upstream ${quoteText(upstreams[i]!)} (upstreams[${i}]); the app reaches its upstreams through the sidecar`;
   }
   return undefined;
 }
@@ -61,7 +63,7 @@ export function sidecarPortReason(port: number, upstreams: readonly string[]): s
   if (port === INSTANCE_PORTS.inbound) return `port ${port} is the sidecar's inbound listener`;
   const i = port - INSTANCE_PORTS.firstOutbound;
   if (i >= 0 && i < upstreams.length) {
-    return `port ${port} is the sidecar's listener for upstream "${upstreams[i]}" (upstreams[${i}])`;
+    return `port ${port} is the sidecar's listener for upstream ${quoteText(upstreams[i]!)} (upstreams[${i}])`;
   }
   return undefined;
 }

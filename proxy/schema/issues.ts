@@ -1,10 +1,20 @@
 import type { z } from 'zod';
 
+/**
+ * Text from a user's file as a message quotes it: JSON-quoted, with everything but printable ASCII
+ * escaped, so a key holding a line break or a terminal escape sequence stays on its line and
+ * cannot rewrite the terminal.
+ */
+export function quoteText(value: string): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** `services.catalog.replicas`, `services.gateway.upstreams[0]`: the path a user searches their file for. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
+    else if (!/^[A-Za-z0-9_$-][A-Za-z0-9_$.-]*$/.test(String(key))) out += `[${quoteText(String(key))}]`;
     else out += out === '' ? String(key) : `.${String(key)}`;
   }
   return out === '' ? '(top level)' : out;
@@ -27,7 +37,11 @@ export function formatIssues(
       const inner = issue.issues.map((i) => i.message).join('; ');
       const key = issue.path[issue.path.length - 1];
       const what = issue.path.length === 2 && issue.path[0] === 'services' ? 'a service name' : 'a key';
-      return `${at}: ${formatPath(issue.path)}: ${what} must be ${inner} (got "${String(key)}")`;
+      return `${at}: ${formatPath(issue.path)}: ${what} must be ${inner} (got ${quoteText(String(key))})`;
+    }
+    // zod's own message quotes the key raw.
+    if (issue.code === 'unrecognized_keys') {
+      return `${at}: ${formatPath(issue.path)}: unknown key ${issue.keys.map(quoteText).join(', ')}`;
     }
     return `${at}: ${formatPath(issue.path)}: ${issue.message}`;
   });

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { reservedAppEnvReason, sidecarPortReason, upstreamEnvName } from './instance.js';
+import { quoteText } from './issues.js';
 
 /**
  * The topology file (`mesh.yaml`): what a developer writes to describe a mesh.
@@ -124,13 +125,16 @@ export const BuildSpec = z.union([
 
 export const UpstreamProtocol = z.enum(['http', 'tcp']);
 
-export const UpstreamRef = z.union([
-  ServiceName,
-  z.strictObject({
-    service: ServiceName,
-    protocol: UpstreamProtocol.default('http'),
-  }),
-]);
+export const UpstreamRef = z.union(
+  [
+    ServiceName,
+    z.strictObject({
+      service: ServiceName,
+      protocol: UpstreamProtocol.default('http'),
+    }),
+  ],
+  { error: 'a service name, or {service: <name>, protocol: http or tcp}' },
+);
 
 /** The service an upstream entry names. */
 export function upstreamTarget(ref: z.infer<typeof UpstreamRef>): string {
@@ -212,7 +216,7 @@ export const ServiceSpec = z
       ctx.addIssue({
         code: 'custom',
         path: ['upstreams', i],
-        message: `"${target}" is already upstreams[${at}]; list each upstream once (one listener, one ${upstreamEnvName(target)})`,
+        message: `${quoteText(target)} is already upstreams[${at}]; list each upstream once (one listener, one ${upstreamEnvName(target)})`,
       });
     });
     const portReason = sidecarPortReason(svc.port, upstreams);
@@ -293,7 +297,7 @@ export const Topology = z
         ctx.addIssue({
           code: 'custom',
           path: ['services', name],
-          message: `"${name}" is reserved for the mesh's own components; rename the service`,
+          message: `${quoteText(name)} is reserved for the mesh's own components; rename the service`,
         });
       }
       if (svc.ingress) ingressCount++;
@@ -304,7 +308,7 @@ export const Topology = z
           ctx.addIssue({
             code: 'custom',
             path: ['services', name, 'upstreams', i],
-            message: `unknown service "${target}"; known services: ${[...names].join(', ')}`,
+            message: `unknown service ${quoteText(target)}; known services: ${[...names].map((n) => (dnsLabel.test(n) ? n : quoteText(n))).join(', ')}`,
           });
         } else if (target === name) {
           ctx.addIssue({
