@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import type { SidecarBootstrap } from '../../proxy/schema/index.js';
-import { APP_ENV, INSTANCE_PORTS, SIDECAR_BOOTSTRAP_ENV } from '../../proxy/schema/index.js';
+import type { APP_ENV, SidecarBootstrap } from '../../proxy/schema/index.js';
+import { INSTANCE_PORTS, SIDECAR_BOOTSTRAP_ENV } from '../../proxy/schema/index.js';
 import type { ResolvedInstance, ResolvedMesh } from '../mesh/model.js';
 import type { ContainerRole } from './labels.js';
 import { LABELS } from './labels.js';

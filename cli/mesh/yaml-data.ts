@@ -90,9 +90,9 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { problem: Yam
     const nl = bytes.indexOf(0x0a, lineStart);
     const end = nl === -1 ? bytes.length : nl;
     const lineBytes = bytes.subarray(lineStart, end);
-    const decodesTo = (n: number): string | undefined => {
+    const decodesTo = (n: number, stream = true): string | undefined => {
       try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(lineBytes.subarray(0, n), { stream: true });
+        return new TextDecoder('utf-8', { fatal: true }).decode(lineBytes.subarray(0, n), { stream });
       } catch {
         return undefined;
       }
@@ -105,7 +105,12 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { problem: Yam
         if (decodesTo(mid) === undefined) hi = mid;
         else lo = mid;
       }
-      const bad = decodesTo(hi) === undefined ? hi - 1 : lo;
+      let bad = decodesTo(hi) === undefined ? hi - 1 : lo;
+      // The fault may be a character left unfinished before that byte: point at where it starts.
+      if (decodesTo(bad, false) === undefined) {
+        do bad--;
+        while (bad > 0 && ((lineBytes[bad] ?? 0) & 0xc0) === 0x80);
+      }
       const col = (decodesTo(bad) ?? '').length + 1;
       const byte = (lineBytes[bad] ?? 0).toString(16).toUpperCase().padStart(2, '0');
       return {
@@ -118,6 +123,7 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { problem: Yam
 }
 
 /** YAML allows tab, line feed and carriage return; any other control character means a binary or UTF-16 file. */
+// eslint-disable-next-line no-control-regex -- finding them is the point
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 
 function controlCharacterProblem(text: string): YamlProblem | undefined {

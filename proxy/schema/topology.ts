@@ -20,7 +20,7 @@ export const TOPOLOGY_LIMITS = {
     why: 'the largest sensible topology is a few tens of KB; the file is read whole into memory',
   },
   nesting: { value: 32, why: 'a topology is at most 6 levels deep; deeper YAML only exhausts the parser' },
-  aliases: { value: 100, why: 'each alias copies its anchor; more only serves to blow the file up (billion laughs)' },
+  aliases: { value: 100, why: 'each alias copies its anchor; more only serves to blow the file up ("billion laughs")' },
   services: { value: 50, why: 'each instance is two containers on one machine' },
   versionsPerService: { value: 10, why: 'versions side by side are for canaries and splits, not archives' },
   replicasPerVersion: { value: 20, why: 'more copies of one app on one machine measure the machine, not the mesh' },
