@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSTANCE_PORTS, TOPOLOGY_LIMITS, upstreamListenerPort } from '../../proxy/schema/index.js';
 import { UsageError } from '../errors.js';
 import { DEMO_TOPOLOGY_PATH, parseTopology, readTopologyFile } from './load.js';
 
@@ -176,6 +177,14 @@ describe('bounds', () => {
     ).toContain('services.alpha.versions: 51 instances; at most 50 per service');
     const wide = Array.from({ length: 11 }, (_, i) => `  s${i}x: {port: 1, replicas: 19}\n`).join('');
     expect(problems(`name: shop\nservices:\n${wide}`)).toContain('services: 209 instances; at most 200 in the mesh');
+  });
+
+  it("keeps every upstream listener a port, clear of the sidecar's other two", () => {
+    const { services, upstreams } = TOPOLOGY_LIMITS;
+    expect(upstreams.value).toBe(services.value - 1);
+    const last = upstreamListenerPort(upstreams.value - 1);
+    expect(last).toBeLessThanOrEqual(65535);
+    expect(upstreamListenerPort(0)).toBeGreaterThan(Math.max(INSTANCE_PORTS.admin, INSTANCE_PORTS.inbound));
   });
 
   it('refuses a file over the size limit before reading it as YAML', () => {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { reservedAppEnvReason, sidecarPortReason, upstreamEnvName } from './instance.js';
+import { reservedAppEnvReason, sidecarPortReason, upstreamEnvName, upstreamListenerPort } from './instance.js';
 import { quoteText } from './issues.js';
 
 /**
@@ -28,12 +28,12 @@ export const TOPOLOGY_LIMITS = {
   instances: { value: 200, why: '400 containers already exceed what a laptop runs' },
   upstreams: {
     value: 49,
-    why: 'each other service at most once; their listeners take ports 15101-15149',
+    why: `each other service at most once; their listeners take ports ${upstreamListenerPort(0)}-${upstreamListenerPort(48)}`,
   },
   envEntries: { value: 200, why: 'more is a configuration file; mount or bake it instead' },
   envNameLength: { value: 256, why: 'a longer name is a mistake, not a variable' },
   commandArgs: { value: 100, why: 'a longer command belongs in a script in the image' },
-  buildArgs: { value: 100, why: 'as for env' },
+  buildArgs: { value: 100, why: 'more is configuration for a file, not for build arguments' },
   textLength: {
     value: 16 * 1024,
     why: 'fits a certificate or a shell script; Linux caps one argument or env string at 128 KiB',
