@@ -79,6 +79,10 @@ describe('decodeUtf8', () => {
     expect(decodeUtf8(Buffer.from([0x61, 0xe2, 0x82]))).toEqual({
       problem: { line: 1, col: 2, message: 'byte 0xE2 is not UTF-8; save the file as UTF-8' },
     });
+    // A character cut short at the end of a line that is not the last.
+    expect(decodeUtf8(Buffer.from([0x61, 0xc3, 0x0a, 0x62]))).toEqual({
+      problem: { line: 1, col: 2, message: 'byte 0xC3 is not UTF-8; save the file as UTF-8' },
+    });
     expect(decodeUtf8(Buffer.from('fine é'))).toEqual({ text: 'fine é' });
   });
 });

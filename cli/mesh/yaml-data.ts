@@ -97,7 +97,7 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { problem: Yam
         return undefined;
       }
     };
-    if (decodesTo(lineBytes.length) === undefined || nl === -1) {
+    if (decodesTo(lineBytes.length, false) === undefined || nl === -1) {
       let lo = 0; // decodes
       let hi = lineBytes.length; // does not, unless the fault is an unfinished character at the end
       while (hi - lo > 1) {
