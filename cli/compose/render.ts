@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import type { SidecarBootstrap } from '../../proxy/schema/index.js';
+import type { APP_ENV, SidecarBootstrap } from '../../proxy/schema/index.js';
 import { INSTANCE_PORTS, SIDECAR_BOOTSTRAP_ENV } from '../../proxy/schema/index.js';
 import type { ResolvedInstance, ResolvedMesh } from '../mesh/model.js';
 import type { ContainerRole } from './labels.js';
@@ -139,8 +139,9 @@ export function ingressBootstrap(mesh: ResolvedMesh, target: string): SidecarBoo
   };
 }
 
+/** The app's environment: the topology's `env`, then what meshdev sets (names the topology schema refuses in `env`). */
 function appEnv(mesh: ResolvedMesh, instance: ResolvedInstance): Record<string, string> {
-  const env: Record<string, string> = {
+  const injected: Record<keyof typeof APP_ENV, string> = {
     PORT: String(instance.appPort),
     HOST: '127.0.0.1',
     MESHDEV_MESH: mesh.name,
@@ -148,8 +149,8 @@ function appEnv(mesh: ResolvedMesh, instance: ResolvedInstance): Record<string, 
     MESHDEV_INSTANCE: instance.id,
     MESHDEV_VERSION: instance.version,
   };
-  for (const u of instance.upstreams) env[u.envName] = u.url;
-  return { ...env, ...instance.env };
+  const upstreams = Object.fromEntries(instance.upstreams.map((u) => [u.envName, u.url]));
+  return { ...instance.env, ...injected, ...upstreams };
 }
 
 function appImage(mesh: ResolvedMesh, instance: ResolvedInstance, runtime: string): string {

@@ -1,28 +1,89 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseDocument } from 'yaml';
-import { formatIssues, Topology } from '../../proxy/schema/index.js';
+import * as z from 'zod';
+import { formatIssues, formatPath, Topology, TOPOLOGY_LIMITS } from '../../proxy/schema/index.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { meshdevCommand } from '../invocation.js';
+import type { YamlProblem } from './yaml-data.js';
+import { decodeUtf8, MAX_PROBLEMS, readYamlData } from './yaml-data.js';
 
 /** The bundled demo topology, used when no `-f` is given and no `mesh.yaml` is in the current directory. */
 export const DEMO_TOPOLOGY_PATH = resolve(PACKAGE_ROOT, 'services/demo/mesh.yaml');
 
-/** Parses and validates a topology text; every problem names the file, the field path and what was expected. */
-export function parseTopology(text: string, source: string): Topology {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return `${source}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`;
-    });
-    throw new UsageError(`invalid YAML\n${lines.join('\n')}`, { code: 'ETOPOLOGY', fix: 'Fix the YAML syntax.' });
+const MAX_BYTES = TOPOLOGY_LIMITS.fileBytes;
+
+function invalidYaml(source: string, problems: readonly YamlProblem[]): UsageError {
+  const lines = problems.map(
+    (p) => `${source}:${p.line}:${p.col}: ${p.path === undefined ? '' : `${formatPath(p.path)}: `}${p.message}`,
+  );
+  return new UsageError(`invalid YAML\n${lines.join('\n')}`, {
+    code: 'ETOPOLOGY',
+    fix: 'Fix the places above; a topology is one YAML mapping of text, numbers, booleans, lists and mappings.',
+  });
+}
+
+function tooLarge(source: string, size: string): UsageError {
+  return new UsageError(
+    `${source}: ${size} bytes; a topology file may have at most ${MAX_BYTES.value} (${MAX_BYTES.why})`,
+    { code: 'ETOPOLOGY', fix: 'Pass the topology file itself; nothing else belongs in it.' },
+  );
+}
+
+/** An env value is text for the app, so `1.10` reaches it as written rather than as the number 1.1. */
+function isEnvValue(path: readonly PropertyKey[]): boolean {
+  return (
+    path[0] === 'services' &&
+    ((path.length === 4 && path[2] === 'env') || (path.length === 6 && path[2] === 'versions' && path[4] === 'env'))
+  );
+}
+
+/**
+ * Parses and validates a topology (its text, or its bytes as read, which must be UTF-8). Every
+ * problem names the file, the line and column, the field path and what was expected; all of
+ * them are a `UsageError` (exit 2).
+ */
+export function parseTopology(input: string | Uint8Array, source: string): Topology {
+  const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
+  if (bytes > MAX_BYTES.value) throw tooLarge(source, String(bytes));
+  let text: string;
+  if (typeof input === 'string') {
+    text = input;
+  } else {
+    const decoded = decodeUtf8(input);
+    if ('problem' in decoded) throw invalidYaml(source, [decoded.problem]);
+    text = decoded.text;
   }
-  const data: unknown = doc.toJS();
-  const result = Topology.safeParse(data ?? {});
+  const read = readYamlData(text, {
+    limits: { nesting: TOPOLOGY_LIMITS.nesting.value, aliases: TOPOLOGY_LIMITS.aliases.value },
+    keepsText: isEnvValue,
+  });
+  if (!read.ok) throw invalidYaml(source, read.problems);
+  const where = (path: readonly PropertyKey[]): string => {
+    const { line, col } = read.positionOf(path);
+    return `:${line}:${col}`;
+  };
+  if (read.data === null) {
+    throw invalidYaml(source, [
+      { line: 1, col: 1, path: [], message: 'the file holds no YAML value; expected a mapping with name and services' },
+    ]);
+  }
+  if (typeof read.data !== 'object' || Array.isArray(read.data)) {
+    const found = Array.isArray(read.data) ? 'a list' : `a ${typeof read.data}`;
+    throw invalidYaml(source, [
+      { ...read.positionOf([]), path: [], message: `expected a mapping (name:, services:, ...), found ${found}` },
+    ]);
+  }
+  const result = Topology.safeParse(read.data);
   if (!result.success) {
-    throw new UsageError(`invalid topology\n${formatIssues(source, result.error).join('\n')}`, {
+    // The first problems only: a mapping of 100,000 bad entries would otherwise print 100,000 lines.
+    const shown = new z.ZodError(result.error.issues.slice(0, MAX_PROBLEMS));
+    const more = result.error.issues.length - shown.issues.length;
+    const lines = [...formatIssues(source, shown, where), ...(more > 0 ? [`${source}: and ${more} more`] : [])];
+    throw new UsageError(`invalid topology\n${lines.join('\n')}`, {
       code: 'ETOPOLOGY',
       fix: `Correct the fields above; \`${meshdevCommand('schema')}\` prints the JSON Schema (editors can use it for completion).`,
     });
@@ -35,23 +96,78 @@ export async function locateTopology(file: string | undefined): Promise<string> 
   if (file !== undefined) return resolve(file);
   const local = resolve('mesh.yaml');
   try {
-    await readFile(local);
+    // Only whether it is there: opening a FIFO would wait for a writer. `readTopologyFile` refuses what is not a file.
+    await stat(local);
     return local;
   } catch {
     return DEMO_TOPOLOGY_PATH;
   }
 }
 
-export async function loadTopology(file: string | undefined): Promise<{ path: string; topology: Topology }> {
-  const path = await locateTopology(file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read topology file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+function notRegularFile(path: string, st: Stats): UsageError | undefined {
+  if (st.isFile()) return undefined;
+  const kind = st.isDirectory()
+    ? 'a directory'
+    : st.isFIFO()
+      ? 'a named pipe (FIFO)'
+      : st.isSocket()
+        ? 'a socket'
+        : st.isCharacterDevice()
+          ? 'a character device'
+          : st.isBlockDevice()
+            ? 'a block device'
+            : 'not a file';
+  return new UsageError(`topology file ${path} is ${kind}, not a regular file`, {
+    code: 'ETOPOLOGY',
+    fix: st.isDirectory()
+      ? 'Pass the topology file inside it with -f (e.g. -f DIR/mesh.yaml).'
+      : 'Write the topology to a file and pass that with -f: meshdev reads it whole, and a pipe or device may never end.',
+  });
+}
+
+/**
+ * The bytes of a topology file, refusing anything but a regular file of at most the size limit.
+ * Checked before opening (opening a FIFO for reading blocks until a writer comes) and again on the
+ * opened descriptor, since the path may have been replaced in between; the open is non-blocking so
+ * that such a swap cannot hang it either.
+ */
+export async function readTopologyFile(path: string): Promise<Buffer> {
+  const unreadable = (err: unknown) =>
+    new UsageError(`cannot read topology file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
       code: 'ETOPOLOGY',
       fix: 'Pass an existing file with -f, or run without -f to use the bundled demo.',
     });
+  let handle: FileHandle;
+  try {
+    const refused = notRegularFile(path, await stat(path));
+    if (refused !== undefined) throw refused;
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    throw err instanceof UsageError ? err : unreadable(err);
   }
-  return { path, topology: parseTopology(text, path) };
+  try {
+    const st = await handle.stat();
+    const refused = notRegularFile(path, st);
+    if (refused !== undefined) throw refused;
+    if (st.size > MAX_BYTES.value) throw tooLarge(path, String(st.size));
+    // One byte more than allowed: a file that grew after the stat is still caught.
+    const buffer = Buffer.alloc(MAX_BYTES.value + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === buffer.length) throw tooLarge(path, `more than ${MAX_BYTES.value}`);
+    }
+    return buffer.subarray(0, length);
+  } catch (err) {
+    throw err instanceof UsageError ? err : unreadable(err);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function loadTopology(file: string | undefined): Promise<{ path: string; topology: Topology }> {
+  const path = await locateTopology(file);
+  return { path, topology: parseTopology(await readTopologyFile(path), path) };
 }

@@ -1,5 +1,5 @@
 import type { Topology, UpstreamProtocol } from '../../proxy/schema/index.js';
-import { INSTANCE_PORTS, upstreamEnvName } from '../../proxy/schema/index.js';
+import { upstreamEnvName, upstreamListenerPort, upstreamTarget } from '../../proxy/schema/index.js';
 
 /**
  * A topology resolved into what actually runs: one entry per service instance, numbered
@@ -61,9 +61,9 @@ export function resolveMesh(topology: Topology): ResolvedMesh {
   const services: ResolvedService[] = [];
   for (const [name, spec] of Object.entries(topology.services)) {
     const upstreams: ResolvedUpstream[] = spec.upstreams.map((ref, i) => {
-      const service = typeof ref === 'string' ? ref : ref.service;
+      const service = upstreamTarget(ref);
       const protocol: UpstreamProtocol = typeof ref === 'string' ? 'http' : ref.protocol;
-      const port = INSTANCE_PORTS.firstOutbound + i;
+      const port = upstreamListenerPort(i);
       const scheme = protocol === 'tcp' ? 'tcp' : 'http';
       return { service, protocol, port, envName: upstreamEnvName(service), url: `${scheme}://127.0.0.1:${port}` };
     });

@@ -91,6 +91,24 @@ describe('planScale', () => {
     );
   });
 
+  it("keeps a service within the topology's instance limits (50 per service, 200 in the mesh)", () => {
+    const wide = (versions: number[], others = 0) =>
+      resolveMesh(
+        parseTopology(
+          `name: shop\nservices:\n  wide:\n    port: 3000\n    versions: {${versions.map((r, i) => `v${i + 1}: {replicas: ${r}}`).join(', ')}}\n` +
+            Array.from({ length: others }, (_, i) => `  other-${i}: {port: 3000, replicas: 20}\n`).join(''),
+          'mesh.yaml',
+        ),
+      );
+    expect(() => planScale(wide([20, 20, 5]), NO_OVERRIDES, 'wide', { kind: 'absolute', replicas: 51 })).toThrow(
+      /wide would have 51 instances; at most 50 per service/,
+    );
+    expect(planScale(wide([20, 20, 5]), NO_OVERRIDES, 'wide', { kind: 'absolute', replicas: 50 }).to).toBe(50);
+    expect(() => planScale(wide([20, 1], 8), NO_OVERRIDES, 'wide', { kind: 'delta', delta: 20 })).toThrow(
+      /the mesh would have 201 instances; at most 200/,
+    );
+  });
+
   it('a count equal to the current one changes nothing', () => {
     const plan = planScale(resolved(), NO_OVERRIDES, 'catalog', { kind: 'absolute', replicas: 2 });
     expect(plan.add).toEqual([]);

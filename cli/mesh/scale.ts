@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Topology } from '../../proxy/schema/index.js';
+import { TOPOLOGY_LIMITS } from '../../proxy/schema/index.js';
 import { UsageError } from '../errors.js';
 import type { ResolvedInstance, ResolvedMesh } from './model.js';
 import { meshdevCommand } from '../invocation.js';
@@ -18,8 +19,10 @@ import { meshdevCommand } from '../invocation.js';
  * instance is renamed, recreated or restarted.
  */
 
-/** The topology's own limit per version. */
-export const MAX_REPLICAS_PER_VERSION = 20;
+/** The topology's own limits: a scaled mesh stays one the topology could describe. */
+export const MAX_REPLICAS_PER_VERSION = TOPOLOGY_LIMITS.replicasPerVersion.value;
+const MAX_INSTANCES_PER_SERVICE = TOPOLOGY_LIMITS.instancesPerService.value;
+const MAX_INSTANCES = TOPOLOGY_LIMITS.instances.value;
 
 /** What `meshdev scale` persists: replicas per version of each scaled service. */
 export const ScaleOverrides = z.object({
@@ -101,6 +104,20 @@ export function planScale(
   if (to < 0) {
     throw new UsageError(`scale: ${service} has ${from} instance(s); cannot go to ${to}`, {
       fix: 'Scale to 0 or more instances.',
+    });
+  }
+  if (to > from && to > MAX_INSTANCES_PER_SERVICE) {
+    throw new UsageError(
+      `scale: ${service} would have ${to} instances; at most ${MAX_INSTANCES_PER_SERVICE} per service`,
+      {
+        fix: `Scale ${service} to at most ${MAX_INSTANCES_PER_SERVICE}.`,
+      },
+    );
+  }
+  const meshTotal = mesh.instances.length - from + to;
+  if (to > from && meshTotal > MAX_INSTANCES) {
+    throw new UsageError(`scale: the mesh would have ${meshTotal} instances; at most ${MAX_INSTANCES}`, {
+      fix: `Scale ${service} to at most ${MAX_INSTANCES - (mesh.instances.length - from)}, or scale another service down first.`,
     });
   }
   if (to > from) {

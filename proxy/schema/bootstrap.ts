@@ -60,14 +60,6 @@ export type UpstreamListener = z.infer<typeof UpstreamListener>;
 /** Environment variable the sidecar reads its bootstrap document from. */
 export const SIDECAR_BOOTSTRAP_ENV = 'MESHDEV_SIDECAR';
 
-/** Well-known ports inside every instance's network namespace. */
-export const INSTANCE_PORTS = {
-  admin: 15000,
-  inbound: 15006,
-  /** Outbound listeners take consecutive ports from here, one per upstream, in topology order. */
-  firstOutbound: 15101,
-} as const;
-
 /** Consul service metadata keys every meshdev registration carries. */
 export const CONSUL_META = {
   mesh: 'meshdev_mesh',
@@ -76,8 +68,3 @@ export const CONSUL_META = {
   metricsPort: 'metrics_port',
   role: 'meshdev_role',
 } as const;
-
-/** The name an app reads its upstream address from: `catalog` -> `CATALOG_URL`. */
-export function upstreamEnvName(service: string): string {
-  return `${service.toUpperCase().replace(/-/g, '_')}_URL`;
-}

@@ -2,6 +2,7 @@
  * The one schema module: every document the CLI writes and the proxy reads is described here.
  *  - topology.ts: `mesh.yaml`, written by the developer, read by the CLI
  *  - bootstrap.ts: what the CLI hands each sidecar at start (env MESHDEV_SIDECAR)
+ *  - instance.ts: the ports the sidecar binds next to each app and the env the app gets
  *  - config.ts: live configuration in Consul KV (balancer, resilience, routes), watched by sidecars
  *  - config-documents.ts: judging those documents one by one (a bad one is rejected by its key)
  *  - json-document.ts: the checks every hand-written JSON document in KV passes first
@@ -9,6 +10,7 @@
  */
 export * from './topology.js';
 export * from './bootstrap.js';
+export * from './instance.js';
 export * from './issues.js';
 export * from './config.js';
 export * from './config-documents.js';

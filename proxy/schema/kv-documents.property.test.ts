@@ -204,7 +204,7 @@ function mutations(
       .map(([path, key]) => ({
         name: 'extra key',
         text: JSON.stringify(path.length === 0 ? { ...base, [key]: 1 } : setPath(base, [...path, key], 1)),
-        field: `${pathText(path)}: Unrecognized key: "${key}"`,
+        field: `${pathText(path)}: unknown key "${key}"`,
       })),
     fc.integer({ min: 1025, max: 40_000 }).map((n) => {
       const [path, d] = kind.hugeString('x'.repeat(n));

@@ -65,7 +65,7 @@ describe('bad input starts nothing', () => {
     await writeFile(file, 'name: badmesh\nservices:\n  catalog:\n    port: 3000\n    replicas: -1\n');
     const r = await meshdev(['up', '-f', file, '--detach'], { cwd: workdir });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toContain(`${file}: services.catalog.replicas:`);
+    expect(r.stderr).toContain(`${file}:5:5: services.catalog.replicas:`);
     expect((await projectResources('meshdev-badmesh')).containers).toEqual([]);
   });
 

@@ -49,7 +49,8 @@ describe('rendered compose file', () => {
     const hostileChar = fc.oneof(
       fc.constantFrom('$', '$$', '${', '}', '{', '"', "'", '\\', '\n', '\r', '\t', ' ', '#', ': ', '- ', '---'),
       fc.constantFrom('\u0085', '\u2028', '\u2029', '\ufeff', 'é', '😀'),
-      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+      // NUL is refused by the topology schema (Docker and the kernel would cut the text there).
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((c) => c !== '\0'),
     );
     const generated = fc.sample(fc.string({ unit: hostileChar, maxLength: 30 }), { numRuns: 100, seed: 7 });
     const env: Record<string, string> = {
