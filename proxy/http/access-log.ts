@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Endpoint } from '../upstream.js';
-import type { ForwarderOptions } from './forwarder.js';
+import type { ForwarderOptions } from './forwarder-options.js';
 
 /**
  * The access log of a listener: one JSON line per exchange (sampled), the same for ordinary and

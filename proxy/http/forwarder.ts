@@ -1,19 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock, Rng } from '../policy/types.js';
-import type { Endpoint, SubsetPolicy, Upstream } from '../upstream.js';
+import type { Endpoint, SubsetPolicy } from '../upstream.js';
 import { decideRetry, isIdempotentMethod } from '../policy/retry.js';
 import type { AttemptOutcome, NoRetryReason } from '../policy/retry.js';
 import { outlierResultOf } from '../policy/outlier-detector.js';
 import { selectVersion } from '../policy/routing.js';
-import type { Direction, RouteStats } from '../metrics.js';
-import type { Logger } from '../log.js';
 import { forwardableHeaders, writeLocalAnswer } from './headers.js';
 import { FORWARDER_SET_HEADERS, continueTrace, requestIdOf } from './trace.js';
 import { forwardUpgrade } from './upgrade-forwarder.js';
 import { isUpgradeResponse } from './upgrade.js';
 import { accessLogSampled, writeAccessLog } from './access-log.js';
 import { BodyFraming } from './upstream-client.js';
-import type { UpstreamClient, UpstreamHandler, UpstreamRequest } from './upstream-client.js';
+import type { UpstreamHandler, UpstreamRequest } from './upstream-client.js';
+import type { ForwarderOptions } from './forwarder-options.js';
 
 /**
  * The HTTP data path of one listener: every request is forwarded to an endpoint of one upstream,
@@ -21,19 +19,6 @@ import type { UpstreamClient, UpstreamHandler, UpstreamRequest } from './upstrea
  * budget, never resending a request that may have reached the upstream unless it is idempotent),
  * per-try and overall timeouts, and outlier reporting. Bodies stream both ways with backpressure.
  */
-
-export interface ForwarderOptions {
-  upstream: Upstream;
-  direction: Direction;
-  stats: RouteStats;
-  /** Keep-alive connections to the upstream's endpoints (Upgrade requests open their own). */
-  client: UpstreamClient;
-  log: Logger;
-  clock: Clock;
-  rng: Rng;
-  /** Adds `x-meshdev-endpoint` to responses (off in production: it leaks instance ids). */
-  exposeEndpoint?: boolean;
-}
 
 /**
  * Request bodies of idempotent methods are copied while they stream, up to this size, so that a

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { Endpoint } from '../upstream.js';
 import { outlierResultOf } from '../policy/outlier-detector.js';
 import { selectVersion } from '../policy/routing.js';
-import type { ForwarderOptions } from './forwarder.js';
+import type { ForwarderOptions } from './forwarder-options.js';
 import { accessLogSampled, writeAccessLog } from './access-log.js';
 import { forwardableHeaders, upgradeHeaders, writeLocalAnswer } from './headers.js';
 import { FORWARDER_SET_HEADERS, continueTrace, requestIdOf } from './trace.js';
