@@ -1,10 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_TOPOLOGY_PATH, parseTopology } from '../mesh/load.js';
 import { resolveMesh } from '../mesh/model.js';
 import { PACKAGE_ROOT } from '../version.js';
-import { parseScenario } from './load.js';
+import { UsageError } from '../errors.js';
+import { loadScenario, parseScenario } from './load.js';
 
 const mesh = resolveMesh(parseTopology(readFileSync(DEMO_TOPOLOGY_PATH, 'utf8'), 'mesh.yaml'));
 const dir = join(PACKAGE_ROOT, 'services/demo/chaos');
@@ -46,5 +50,55 @@ describe('shipped chaos scenarios', () => {
     expect(() => parseScenario(text, 'x.yaml', mesh)).toThrow(
       /x.yaml: steps\[0\]: INSTANCE: "catalog-9" is not an instance/,
     );
+  });
+});
+
+describe('a hostile scenario file', () => {
+  const valid = 'name: x\nduration: 10s\nsteps: [{ at: 1s, kill: catalog-2 }]\nobjectives: [{ successRate: 99 }]\n';
+  const refusal = (text: string | Uint8Array): UsageError => {
+    try {
+      parseScenario(text, 'x.yaml', mesh);
+    } catch (err) {
+      if (err instanceof UsageError) return err;
+      throw err;
+    }
+    throw new Error('accepted');
+  };
+
+  it('is refused with exit 2 and file:line:col for YAML it cannot take as data', () => {
+    expect(refusal(`${valid}name: y\n`).message).toMatch(/x\.yaml:5:1: .*name/);
+    expect(refusal('name: x\nduration: *nope\n').message).toMatch(/x\.yaml:2:11: duration: the alias \*nope/);
+    expect(
+      refusal(`a: &a [${'x,'.repeat(10)}]\nb: &b [${'*a,'.repeat(10)}]\nc: [${'*b,'.repeat(10)}]\n`).message,
+    ).toMatch(/alias/);
+    expect(refusal(`${'['.repeat(100_000)}`).message).toMatch(/x\.yaml:1:\d+: .*nest/);
+    expect(refusal('name: !!js/function "x"\n').message).toMatch(/x\.yaml:1:\d+: name: .*tag/);
+    expect(refusal(Buffer.from([0x6e, 0x3a, 0x20, 0xff, 0x0a])).message).toMatch(/x\.yaml:1:4: .*UTF-8/);
+    expect(refusal(`${valid}name: y\n`).exitCode).toBe(2);
+  });
+
+  it('points at the field of a schema problem', () => {
+    const e = refusal(
+      'name: x\nduration: 10s\nsteps: [{ at: 10, kill: catalog-2 }]\nobjectives: [{ successRate: 99 }]\n',
+    );
+    expect(e.message).toMatch(/x\.yaml:3:\d+: steps\[0\]\.at: a duration with a unit/);
+  });
+
+  it('is read only when it is a regular file, without blocking on a pipe', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshdev-scenario-'));
+    try {
+      const fifo = join(dir, 'fifo.yaml');
+      execFileSync('mkfifo', [fifo]);
+      await expect(loadScenario(fifo, mesh)).rejects.toThrow(
+        `scenario ${fifo} is a named pipe (FIFO), not a regular file`,
+      );
+      await expect(loadScenario(dir, mesh)).rejects.toThrow(`scenario ${dir} is a directory, not a regular file`);
+      await expect(loadScenario(join(dir, 'missing.yaml'), mesh)).rejects.toThrow(/cannot read scenario .*ENOENT/);
+      const big = join(dir, 'big.yaml');
+      await writeFile(big, `# ${'x'.repeat(300 * 1024)}\n${valid}`);
+      await expect(loadScenario(big, mesh)).rejects.toThrow(/big\.yaml: \d+ bytes; a scenario may have at most 262144/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

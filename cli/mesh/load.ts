@@ -1,11 +1,10 @@
-import { constants } from 'node:fs';
-import type { Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { formatIssues, formatPath, Topology, TOPOLOGY_LIMITS } from '../../proxy/schema/index.js';
 import { UsageError } from '../errors.js';
+import { inputTooLarge, readInputFile } from '../input-file.js';
+import type { InputFileKind } from '../input-file.js';
 import { PACKAGE_ROOT } from '../version.js';
 import { meshdevCommand } from '../invocation.js';
 import type { YamlProblem } from './yaml-data.js';
@@ -26,13 +25,6 @@ function invalidYaml(source: string, problems: readonly YamlProblem[]): UsageErr
   });
 }
 
-function tooLarge(source: string, size: string): UsageError {
-  return new UsageError(
-    `${source}: ${size} bytes; a topology file may have at most ${MAX_BYTES.value} (${MAX_BYTES.why})`,
-    { code: 'ETOPOLOGY', fix: 'Pass the topology file itself; nothing else belongs in it.' },
-  );
-}
-
 /** An env value is text for the app, so `1.10` reaches it as written rather than as the number 1.1. */
 function isEnvValue(path: readonly PropertyKey[]): boolean {
   return (
@@ -48,7 +40,7 @@ function isEnvValue(path: readonly PropertyKey[]): boolean {
  */
 export function parseTopology(input: string | Uint8Array, source: string): Topology {
   const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
-  if (bytes > MAX_BYTES.value) throw tooLarge(source, String(bytes));
+  if (bytes > MAX_BYTES.value) throw inputTooLarge(TOPOLOGY_FILE, source, String(bytes));
   let text: string;
   if (typeof input === 'string') {
     text = input;
@@ -104,67 +96,20 @@ export async function locateTopology(file: string | undefined): Promise<string> 
   }
 }
 
-function notRegularFile(path: string, st: Stats): UsageError | undefined {
-  if (st.isFile()) return undefined;
-  const kind = st.isDirectory()
-    ? 'a directory'
-    : st.isFIFO()
-      ? 'a named pipe (FIFO)'
-      : st.isSocket()
-        ? 'a socket'
-        : st.isCharacterDevice()
-          ? 'a character device'
-          : st.isBlockDevice()
-            ? 'a block device'
-            : 'not a file';
-  return new UsageError(`topology file ${path} is ${kind}, not a regular file`, {
-    code: 'ETOPOLOGY',
-    fix: st.isDirectory()
-      ? 'Pass the topology file inside it with -f (e.g. -f DIR/mesh.yaml).'
-      : 'Write the topology to a file and pass that with -f: meshdev reads it whole, and a pipe or device may never end.',
-  });
-}
+/** What a topology file may be (see input-file.ts). */
+const TOPOLOGY_FILE: InputFileKind = {
+  what: 'topology file',
+  maxBytes: MAX_BYTES.value,
+  maxBytesWhy: MAX_BYTES.why,
+  code: 'ETOPOLOGY',
+  fixUnreadable: 'Pass an existing file with -f, or run without -f to use the bundled demo.',
+  fixNotFile:
+    'Write the topology to a file and pass that with -f: meshdev reads it whole, and a pipe or device may never end.',
+};
 
-/**
- * The bytes of a topology file, refusing anything but a regular file of at most the size limit.
- * Checked before opening (opening a FIFO for reading blocks until a writer comes) and again on the
- * opened descriptor, since the path may have been replaced in between; the open is non-blocking so
- * that such a swap cannot hang it either.
- */
-export async function readTopologyFile(path: string): Promise<Buffer> {
-  const unreadable = (err: unknown) =>
-    new UsageError(`cannot read topology file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
-      code: 'ETOPOLOGY',
-      fix: 'Pass an existing file with -f, or run without -f to use the bundled demo.',
-    });
-  let handle: FileHandle;
-  try {
-    const refused = notRegularFile(path, await stat(path));
-    if (refused !== undefined) throw refused;
-    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    throw err instanceof UsageError ? err : unreadable(err);
-  }
-  try {
-    const st = await handle.stat();
-    const refused = notRegularFile(path, st);
-    if (refused !== undefined) throw refused;
-    if (st.size > MAX_BYTES.value) throw tooLarge(path, String(st.size));
-    // One byte more than allowed: a file that grew after the stat is still caught.
-    const buffer = Buffer.alloc(MAX_BYTES.value + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length === buffer.length) throw tooLarge(path, `more than ${MAX_BYTES.value}`);
-    }
-    return buffer.subarray(0, length);
-  } catch (err) {
-    throw err instanceof UsageError ? err : unreadable(err);
-  } finally {
-    await handle.close();
-  }
+/** The bytes of a topology file, refusing anything but a regular file of at most the size limit. */
+export function readTopologyFile(path: string): Promise<Buffer> {
+  return readInputFile(path, TOPOLOGY_FILE);
 }
 
 export async function loadTopology(file: string | undefined): Promise<{ path: string; topology: Topology }> {
