@@ -8,13 +8,15 @@
  *
  * Env: AB_VARIANTS (';'-separated flag sets, each space-separated; default: the sidecar's flags, then the
  * same with --max-semi-space-size=2 and =1), AB_CYCLES (default 6), BENCH_SECONDS (wrk run, default 3),
- * BENCH_CONNECTIONS (default 50), BENCH_BACKEND=node.
+ * BENCH_CONNECTIONS (default 50), BENCH_BACKEND=node, BENCH_BASELINE (','-separated git revisions: instead of flag
+ * variants, this checkout's meshdev against each revision's, all with the sidecar's flags).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
 import {
+  buildBaselineBundle,
   buildBundles,
   endChildren,
   fmt,
@@ -41,10 +43,24 @@ async function main(): Promise<void> {
   const { roles, meshdevMain } = await buildBundles(tmp);
   const backend = await startBackend(tmp, roles, process.env.BENCH_BACKEND);
   const targets = [];
-  for (const flags of VARIANTS) {
-    const { child, port } = await spawnMeshdev(meshdevMain, backend.port, splitFlags(flags));
-    await waitForPort(port, child, flags);
-    targets.push({ name: flags || '(no flags)', port, pid: child.pid });
+  const baselines = (process.env.BENCH_BASELINE ?? '').split(',').filter((r) => r !== '');
+  const variants =
+    baselines.length === 0
+      ? VARIANTS.map((flags) => ({ name: flags || '(no flags)', bundle: meshdevMain, flags }))
+      : [
+          { name: 'this checkout', bundle: meshdevMain, flags: SIDECAR_NODE_OPTIONS },
+          ...(await Promise.all(
+            baselines.map(async (rev, i) => ({
+              name: rev,
+              bundle: await buildBaselineBundle(path.join(tmp, `baseline-${i}`), rev),
+              flags: SIDECAR_NODE_OPTIONS,
+            })),
+          )),
+        ];
+  for (const v of variants) {
+    const { child, port } = await spawnMeshdev(v.bundle, backend.port, splitFlags(v.flags));
+    await waitForPort(port, child, v.name);
+    targets.push({ name: v.name, port, pid: child.pid });
   }
   const rps = targets.map(() => [] as number[]);
   for (let cycle = 0; cycle < CYCLES; cycle++) {
