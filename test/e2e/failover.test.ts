@@ -1,5 +1,4 @@
 import { execa } from 'execa';
-import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_PROJECT,
@@ -12,6 +11,7 @@ import {
   untilCatalogInRotation,
 } from '../support/demo-mesh.js';
 import { BUILTIN_DEFAULTS } from '../../proxy/schema/config.js';
+import { containerTime, figures, firstFailure, report, underLoad } from '../support/ingress-load.js';
 
 /**
  * Visible failover in the demo mesh, really started in Docker: load through the ingress at a fixed
@@ -23,127 +23,9 @@ import { BUILTIN_DEFAULTS } from '../../proxy/schema/config.js';
  * (`State.FinishedAt`) to the caller's sidecar log line that took the replica out of rotation, so the
  * CLI's start-up time does not count either way.
  */
-const INGRESS = 'http://127.0.0.1:8080/products';
-const RATE = 50; // requests per second, as the issue asks
-const REQUEST_TIMEOUT_MS = 20_000;
 /** The built-in per-try timeout and longest backoff (no policy is set in this test). */
 const PER_TRY_TIMEOUT_MS = BUILTIN_DEFAULTS.resilience.perTryTimeoutMs;
 const BACKOFF_MAX_MS = BUILTIN_DEFAULTS.resilience.retries.backoffMaxMs;
-
-interface Outcome {
-  /** Milliseconds since the epoch when the request was sent. */
-  sentAt: number;
-  doneAt: number;
-  latencyMs: number;
-  /** 0 when no response arrived (connection error, client timeout). */
-  status: number;
-  catalog?: string;
-  body?: string;
-}
-
-interface Figures {
-  total: number;
-  ok: number;
-  successPercent: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  failures: Record<string, number>;
-}
-
-async function oneRequest(): Promise<Outcome> {
-  const sentAt = Date.now();
-  try {
-    const res = await fetch(INGRESS, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    const text = await res.text();
-    const doneAt = Date.now();
-    let catalog: string | undefined;
-    if (res.status === 200) {
-      try {
-        catalog = (JSON.parse(text) as { servedBy?: { catalog?: string } }).servedBy?.catalog;
-      } catch {
-        // counted as served, just without a replica name
-      }
-    }
-    return {
-      sentAt,
-      doneAt,
-      latencyMs: doneAt - sentAt,
-      status: res.status,
-      catalog,
-      body: res.status === 200 ? undefined : text.slice(0, 2000),
-    };
-  } catch (err) {
-    const doneAt = Date.now();
-    return { sentAt, doneAt, latencyMs: doneAt - sentAt, status: 0, body: String(err) };
-  }
-}
-
-/**
- * Open-loop load at a fixed rate for `durationMs` (requests are sent on schedule whether or not the
- * previous ones answered), bounded in count (rate x duration) and in time (each request times out).
- * `during` runs concurrently (the fault), its result is returned with the outcomes.
- */
-async function underLoad<T>(durationMs: number, during: () => Promise<T>): Promise<{ outcomes: Outcome[]; result: T }> {
-  const count = Math.round((RATE * durationMs) / 1000);
-  const interval = 1000 / RATE;
-  const start = Date.now();
-  const pending: Promise<Outcome>[] = [];
-  const sending = (async () => {
-    for (let i = 0; i < count; i++) {
-      const due = start + i * interval;
-      const wait = due - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      pending.push(oneRequest());
-    }
-  })();
-  const result = await during();
-  await sending;
-  return { outcomes: await Promise.all(pending), result };
-}
-
-function figures(outcomes: readonly Outcome[]): Figures {
-  const lat = outcomes.map((o) => o.latencyMs).sort((a, b) => a - b);
-  const at = (q: number) => lat[Math.max(0, Math.ceil(q * lat.length) - 1)] ?? 0;
-  const ok = outcomes.filter((o) => o.status === 200).length;
-  const failures: Record<string, number> = {};
-  for (const o of outcomes) if (o.status !== 200) failures[reasonOf(o)] = (failures[reasonOf(o)] ?? 0) + 1;
-  return {
-    total: outcomes.length,
-    ok,
-    successPercent: outcomes.length === 0 ? 0 : Math.round((ok / outcomes.length) * 100_000) / 1000,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    maxMs: lat[lat.length - 1] ?? 0,
-    failures,
-  };
-}
-
-/** "status code: message" of a failed request (the gateway's JSON error, or a sidecar's plain-text reason). */
-function reasonOf(o: Outcome): string {
-  const body = o.body ?? '';
-  try {
-    const e = (JSON.parse(body) as { error?: { code?: string; message?: string } }).error;
-    if (e !== undefined) return `${o.status} ${e.code}: ${e.message?.replace(/\(from the sidecar: .*$/, '').trim()}`;
-  } catch {
-    // plain text
-  }
-  return `${o.status} ${body.split('\n')[0]!.slice(0, 100)}`;
-}
-
-function report(phase: string, f: Figures, extra = ''): void {
-  console.log(
-    `[failover] ${phase}: ${f.ok}/${f.total} ok = ${f.successPercent}% at ${RATE} rps; p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms` +
-      (Object.keys(f.failures).length > 0 ? `; failures ${JSON.stringify(f.failures)}` : '') +
-      extra +
-      ` (host load average ${loadavg()[0]!.toFixed(1)})`,
-  );
-}
-
-function firstFailure(outcomes: readonly Outcome[]): string {
-  const o = outcomes.find((x) => x.status !== 200);
-  return o === undefined ? 'none' : `status ${o.status}: ${o.body ?? ''}`;
-}
 
 const cli = (args: string[]): Promise<string> => cliIn(workdir, args);
 
@@ -159,11 +41,6 @@ async function statusEjectedBy(instance: string, withinMs: number): Promise<read
     if ((ejectedBy !== null && ejectedBy.length > 0) || Date.now() >= deadline) return ejectedBy;
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-async function containerTime(name: string, field: 'StartedAt' | 'FinishedAt'): Promise<number> {
-  const r = await execa('docker', ['inspect', '-f', `{{.State.${field}}}`, name]);
-  return Date.parse(r.stdout.trim());
 }
 
 interface LogLine {
@@ -230,7 +107,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     const { outcomes } = await underLoad(6000, async () => undefined);
     const f = figures(outcomes);
     baselineP99 = f.p99Ms;
-    report('baseline', f);
+    report('failover', 'baseline', f);
     expect(f.successPercent, firstFailure(outcomes)).toBeGreaterThanOrEqual(99.9);
   });
 
@@ -254,6 +131,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
       );
     const servedAfter = outcomes.filter((o) => o.sentAt > (outAt ?? diedAt) + 200 && o.catalog === 'catalog-2').length;
     report(
+      'failover',
       'kill catalog-2',
       f,
       `; taken out of rotation by the gateway sidecar ${ejectionMs ?? 'never'} ms after it died` +
@@ -281,7 +159,12 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
       .filter((o) => o.catalog === 'catalog-2' && o.sentAt >= startedAt)
       .reduce<number | undefined>((m, o) => (m === undefined || o.doneAt < m ? o.doneAt : m), undefined);
     const backMs = first === undefined ? undefined : first - startedAt;
-    report('start catalog-2', f, `; first response served by catalog-2 ${backMs ?? 'never'} ms after it started`);
+    report(
+      'failover',
+      'start catalog-2',
+      f,
+      `; first response served by catalog-2 ${backMs ?? 'never'} ms after it started`,
+    );
     expect(backMs, 'catalog-2 served nothing after its restart').toBeDefined();
     expect(backMs!).toBeLessThanOrEqual(10_000);
     expect(f.successPercent, firstFailure(outcomes)).toBeGreaterThanOrEqual(99.9);
@@ -301,6 +184,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     const events = await sidecarEvents(addedAt);
     const ejectedAt = takenOutAt(events, 'catalog-3', addedAt);
     report(
+      'failover',
       'abort 503 on catalog-3',
       f,
       `; ejected by the gateway sidecar ${ejectedAt === undefined ? 'never' : `${ejectedAt - addedAt} ms after \`fault add\` started`}`,
@@ -329,6 +213,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     // Sent while catalog-1 could still be picked: each of these paid one per-try timeout at most.
     const bound = PER_TRY_TIMEOUT_MS + BACKOFF_MAX_MS + baselineP99;
     report(
+      'failover',
       'pause catalog-1',
       f,
       `; taken out of rotation by the gateway sidecar ${outAt === undefined ? 'never' : `${outAt - pausedAt} ms after \`pause\` started`}; p99 bound ${bound} ms (per-try ${PER_TRY_TIMEOUT_MS} + backoff ${BACKOFF_MAX_MS} + baseline p99 ${baselineP99})`,
@@ -345,7 +230,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     await new Promise((r) => setTimeout(r, 1000));
     const { outcomes } = await underLoad(4000, async () => undefined);
     const f = figures(outcomes);
-    report('partition gateway|catalog', f, `; per-try timeout ${PER_TRY_TIMEOUT_MS} ms`);
+    report('failover', 'partition gateway|catalog', f, `; per-try timeout ${PER_TRY_TIMEOUT_MS} ms`);
     expect(f.ok).toBe(0);
     for (const o of outcomes) expect(o.body).toContain('partitioned: gateway cannot reach catalog');
     // Refused by the caller's sidecar at once, not after a timeout.
@@ -359,7 +244,7 @@ describe.sequential('failover in the demo mesh under load through the ingress', 
     const firstOk = after.filter((o) => o.status === 200).reduce((m, o) => Math.min(m, o.doneAt), Infinity);
     const settled = after.filter((o) => o.sentAt > firstOk);
     const healedMs = Number.isFinite(firstOk) ? firstOk - healedAt : undefined;
-    report('heal', figures(settled), `; first success ${healedMs ?? 'never'} ms after \`heal\` returned`);
+    report('failover', 'heal', figures(settled), `; first success ${healedMs ?? 'never'} ms after \`heal\` returned`);
     expect(healedMs, 'nothing succeeded after heal').toBeDefined();
     expect(healedMs!).toBeLessThanOrEqual(3000);
     expect(figures(settled).successPercent, firstFailure(settled)).toBeGreaterThanOrEqual(99.9);

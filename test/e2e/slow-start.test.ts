@@ -1,5 +1,4 @@
 import { execa } from 'execa';
-import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_PROJECT,
@@ -11,6 +10,8 @@ import {
   untilCatalogInRotation,
 } from '../support/demo-mesh.js';
 import { BUILTIN_DEFAULTS } from '../../proxy/schema/config.js';
+import { containerTime, figures, firstFailure, report, underLoad } from '../support/ingress-load.js';
+import type { Outcome } from '../support/ingress-load.js';
 
 /**
  * Slow start in the demo mesh, really started in Docker: load through the ingress at a fixed rate
@@ -20,9 +21,6 @@ import { BUILTIN_DEFAULTS } from '../../proxy/schema/config.js';
  * retry budget and no client request fails after the restart. Outcomes are counted here, by the
  * client, not read from the mesh's own metrics; figures are printed so that they show in the output.
  */
-const INGRESS = 'http://127.0.0.1:8080/products';
-const RATE = 50; // requests per second, as the issue asks
-const REQUEST_TIMEOUT_MS = 20_000;
 const SLOW_START = BUILTIN_DEFAULTS.resilience.slowStart;
 /**
  * Load in all: the kill 2 s in, the restart once the gateway has taken the replica out (a few
@@ -30,127 +28,7 @@ const SLOW_START = BUILTIN_DEFAULTS.resilience.slowStart;
  */
 const LOAD_MS = 32_000;
 
-interface Outcome {
-  /** Milliseconds since the epoch when the request was sent. */
-  sentAt: number;
-  doneAt: number;
-  latencyMs: number;
-  /** 0 when no response arrived (connection error, client timeout). */
-  status: number;
-  catalog?: string;
-  body?: string;
-}
-
-interface Figures {
-  total: number;
-  ok: number;
-  successPercent: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  failures: Record<string, number>;
-}
-
-async function oneRequest(): Promise<Outcome> {
-  const sentAt = Date.now();
-  try {
-    const res = await fetch(INGRESS, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    const text = await res.text();
-    const doneAt = Date.now();
-    let catalog: string | undefined;
-    if (res.status === 200) {
-      try {
-        catalog = (JSON.parse(text) as { servedBy?: { catalog?: string } }).servedBy?.catalog;
-      } catch {
-        // counted as served, just without a replica name
-      }
-    }
-    return {
-      sentAt,
-      doneAt,
-      latencyMs: doneAt - sentAt,
-      status: res.status,
-      catalog,
-      body: res.status === 200 ? undefined : text.slice(0, 2000),
-    };
-  } catch (err) {
-    const doneAt = Date.now();
-    return { sentAt, doneAt, latencyMs: doneAt - sentAt, status: 0, body: String(err) };
-  }
-}
-
-/**
- * Open-loop load at a fixed rate for `durationMs` (requests are sent on schedule whether or not the
- * previous ones answered), bounded in count (rate x duration) and in time (each request times out).
- * `during` runs concurrently (the fault), its result is returned with the outcomes.
- */
-async function underLoad<T>(durationMs: number, during: () => Promise<T>): Promise<{ outcomes: Outcome[]; result: T }> {
-  const count = Math.round((RATE * durationMs) / 1000);
-  const interval = 1000 / RATE;
-  const start = Date.now();
-  const pending: Promise<Outcome>[] = [];
-  const sending = (async () => {
-    for (let i = 0; i < count; i++) {
-      const due = start + i * interval;
-      const wait = due - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      pending.push(oneRequest());
-    }
-  })();
-  const result = await during();
-  await sending;
-  return { outcomes: await Promise.all(pending), result };
-}
-
-function figures(outcomes: readonly Outcome[]): Figures {
-  const lat = outcomes.map((o) => o.latencyMs).sort((a, b) => a - b);
-  const at = (q: number) => lat[Math.max(0, Math.ceil(q * lat.length) - 1)] ?? 0;
-  const ok = outcomes.filter((o) => o.status === 200).length;
-  const failures: Record<string, number> = {};
-  for (const o of outcomes) if (o.status !== 200) failures[reasonOf(o)] = (failures[reasonOf(o)] ?? 0) + 1;
-  return {
-    total: outcomes.length,
-    ok,
-    successPercent: outcomes.length === 0 ? 0 : Math.round((ok / outcomes.length) * 100_000) / 1000,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
-    maxMs: lat[lat.length - 1] ?? 0,
-    failures,
-  };
-}
-
-/** "status code: message" of a failed request (the gateway's JSON error, or a sidecar's plain-text reason). */
-function reasonOf(o: Outcome): string {
-  const body = o.body ?? '';
-  try {
-    const e = (JSON.parse(body) as { error?: { code?: string; message?: string } }).error;
-    if (e !== undefined) return `${o.status} ${e.code}: ${e.message?.replace(/\(from the sidecar: .*$/, '').trim()}`;
-  } catch {
-    // plain text
-  }
-  return `${o.status} ${body.split('\n')[0]!.slice(0, 100)}`;
-}
-
-function report(phase: string, f: Figures, extra = ''): void {
-  console.log(
-    `[slow-start] ${phase}: ${f.ok}/${f.total} ok = ${f.successPercent}% at ${RATE} rps; p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms` +
-      (Object.keys(f.failures).length > 0 ? `; failures ${JSON.stringify(f.failures)}` : '') +
-      extra +
-      ` (host load average ${loadavg()[0]!.toFixed(1)})`,
-  );
-}
-
-function firstFailure(outcomes: readonly Outcome[]): string {
-  const o = outcomes.find((x) => x.status !== 200);
-  return o === undefined ? 'none' : `status ${o.status}: ${o.body ?? ''}`;
-}
-
 const cli = (args: string[]): Promise<string> => cliIn(workdir, args);
-
-async function containerTime(name: string, field: 'StartedAt' | 'FinishedAt'): Promise<number> {
-  const r = await execa('docker', ['inspect', '-f', `{{.State.${field}}}`, name]);
-  return Date.parse(r.stdout.trim());
-}
 
 /** The gateway sidecar's view of catalog-2: its state and slow-start factor (null while ejected or absent). */
 async function catalog2AtGateway(): Promise<{ state: string; slowStartFactor: number | null } | undefined> {
@@ -188,7 +66,7 @@ describe.sequential('slow start in the demo mesh under load through the ingress'
   it('serves the baseline load', async () => {
     const { outcomes } = await underLoad(6000, async () => undefined);
     const f = figures(outcomes);
-    report('baseline', f);
+    report('slow-start', 'baseline', f);
     expect(f.successPercent, firstFailure(outcomes)).toBeGreaterThanOrEqual(99.9);
   });
 
@@ -225,6 +103,7 @@ describe.sequential('slow start in the demo mesh under load through the ingress'
     const early = first === undefined ? 0 : shareOfCatalog2(outcomes, first, first + 3000);
     const late = shareOfCatalog2(outcomes, loadEndsAt - 5000, loadEndsAt);
     report(
+      'slow-start',
       'after restarting catalog-2',
       f,
       `; first served by catalog-2 ${backMs ?? 'never'} ms after it started; its share ${(early * 100).toFixed(1)}% in` +
