@@ -11,6 +11,7 @@
  *   }
  * A data path that does not queue simply answers 503 on anything but 'ok'.
  */
+import { DEFAULT_CIRCUIT_BREAKER as SCHEMA_DEFAULT_CIRCUIT_BREAKER } from '../schema/defaults.js';
 
 export interface CircuitBreakerLimits {
   /** Requests in flight to the upstream at once. */
@@ -19,11 +20,8 @@ export interface CircuitBreakerLimits {
   maxPending: number;
 }
 
-/** Generous: a laptop mesh should hit these only when something is really wrong (or in a demo). */
-export const DEFAULT_CIRCUIT_BREAKER: Readonly<CircuitBreakerLimits> = Object.freeze({
-  maxConcurrent: 1024,
-  maxPending: 1024,
-});
+/** Built-in defaults, written once in the schema (explained there). */
+export const DEFAULT_CIRCUIT_BREAKER: Readonly<CircuitBreakerLimits> = SCHEMA_DEFAULT_CIRCUIT_BREAKER;
 
 export type CircuitBreakerVerdict = 'ok' | 'max-requests' | 'max-pending';
 

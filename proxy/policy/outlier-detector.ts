@@ -7,6 +7,7 @@
  * requests. Re-admission is checked lazily whenever the data path asks (`isEjected`, `routable`) and
  * by `tick`, so no timer is needed either.
  */
+import { DEFAULT_OUTLIER_DETECTION as SCHEMA_DEFAULT_OUTLIER_DETECTION } from '../schema/defaults.js';
 import type { AttemptOutcome } from './retry.js';
 import type { Clock } from './types.js';
 
@@ -35,20 +36,8 @@ export interface OutlierDetectorOptions {
   panicThresholdPercent: number;
 }
 
-/**
- * Defaults. Detection must be fast: at 20 rps over 3 endpoints a dead endpoint gets ~6.7 rps, so 3
- * gateway errors in a row eject it in ~0.45 s; an endpoint answering 500 to everything needs 5 in a
- * row (~0.75 s). An ejection lasts 10 s, 20 s, 30 s ... up to 5 min while the endpoint keeps failing
- * right after coming back. Up to half the endpoints may be ejected; below 50% healthy, panic.
- */
-export const DEFAULT_OUTLIER_DETECTION: Readonly<OutlierDetectorOptions> = Object.freeze({
-  consecutive5xx: 5,
-  consecutiveGatewayErrors: 3,
-  baseEjectionMs: 10_000,
-  maxEjectionMs: 300_000,
-  maxEjectionPercent: 50,
-  panicThresholdPercent: 50,
-});
+/** Built-in defaults, written once in the schema (explained there). */
+export const DEFAULT_OUTLIER_DETECTION: Readonly<OutlierDetectorOptions> = SCHEMA_DEFAULT_OUTLIER_DETECTION;
 
 export type EjectionReason = 'consecutive-5xx' | 'consecutive-gateway-errors';
 

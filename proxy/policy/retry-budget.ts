@@ -18,6 +18,10 @@
  *
  * All are plain counters with an injected clock: O(1) per call, no allocation, no timers.
  */
+import {
+  DEFAULT_CONCURRENT_RETRY_BUDGET as SCHEMA_DEFAULT_CONCURRENT_RETRY_BUDGET,
+  DEFAULT_RETRY_BUDGET as SCHEMA_DEFAULT_RETRY_BUDGET,
+} from '../schema/defaults.js';
 import type { RetryBudgetGate } from './retry.js';
 import type { Clock } from './types.js';
 
@@ -32,12 +36,8 @@ export interface RetryBudgetOptions {
   buckets: number;
 }
 
-export const DEFAULT_RETRY_BUDGET: Readonly<RetryBudgetOptions> = Object.freeze({
-  ratio: 0.2,
-  windowMs: 10_000,
-  minRetriesPerSecond: 10,
-  buckets: 10,
-});
+/** Built-in defaults, written once in the schema (explained there). */
+export const DEFAULT_RETRY_BUDGET: Readonly<RetryBudgetOptions> = SCHEMA_DEFAULT_RETRY_BUDGET;
 
 export interface RetryBudgetSnapshot {
   requestsInWindow: number;
@@ -151,10 +151,9 @@ export interface ConcurrentRetryBudgetOptions {
   minConcurrent: number;
 }
 
-export const DEFAULT_CONCURRENT_RETRY_BUDGET: Readonly<ConcurrentRetryBudgetOptions> = Object.freeze({
-  budgetPercent: 20,
-  minConcurrent: 3,
-});
+/** Built-in defaults, written once in the schema (explained there). */
+export const DEFAULT_CONCURRENT_RETRY_BUDGET: Readonly<ConcurrentRetryBudgetOptions> =
+  SCHEMA_DEFAULT_CONCURRENT_RETRY_BUDGET;
 
 /**
  * Envoy's model. The data path reports requests starting and finishing (`requestStarted` /

@@ -4,6 +4,8 @@
  * exponential backoff and full jitter. The data path makes the attempts, measures time and keeps the
  * budget; this module only decides.
  */
+import { backoffCapMs } from '../schema/config.js';
+import { DEFAULT_RETRY_POLICY as SCHEMA_DEFAULT_RETRY_POLICY } from '../schema/defaults.js';
 import type { Rng } from './types.js';
 
 /** Failure kinds that are not responses. Per-try timeout = no response headers within perTryTimeoutMs. */
@@ -36,22 +38,8 @@ export interface RetryPolicy {
   readonly backoffMaxMs: number;
 }
 
-/**
- * Defaults, the sidecar's built-in ones (proxy/schema/config.ts takes them from here; why 1 s per
- * try is explained there): two retries, 15 s overall (Envoy's route timeout) and 1 s per try, retry
- * on connect failure, reset, per-try timeout and 502/503/504 (statuses a proxy or an overloaded
- * server returns, where another endpoint is likely to do better), backoff 10 ms doubling to at most
- * 250 ms with full jitter (jitter spreads retries of many clients).
- */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
-  maxRetries: 2,
-  timeoutMs: 15_000,
-  perTryTimeoutMs: 1_000,
-  retryOnStatuses: Object.freeze([502, 503, 504]),
-  retryOn: Object.freeze(['connect-failure', 'reset', 'per-try-timeout'] as const),
-  backoffBaseMs: 10,
-  backoffMaxMs: 250,
-});
+/** The sidecar's built-in retry defaults, written once in the schema (explained there). */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = SCHEMA_DEFAULT_RETRY_POLICY;
 
 /** What `decideRetry` consults last, when everything else allows a retry (see `RetryBudget`). */
 export interface RetryBudgetGate {
@@ -117,12 +105,6 @@ export function isRetryableOutcome(policy: RetryPolicy, outcome: AttemptOutcome)
 /** Backoff before retry number `retry` (1-based): full jitter over an exponentially growing cap. */
 export function backoffDelayMs(policy: RetryPolicy, retry: number, rng: Rng): number {
   return Math.floor(rng() * backoffCapMs(policy, retry));
-}
-
-/** The cap of the backoff before retry number `retry` (1-based): base doubling per retry, at most max. */
-export function backoffCapMs(policy: Pick<RetryPolicy, 'backoffBaseMs' | 'backoffMaxMs'>, retry: number): number {
-  const exponent = Math.min(Math.max(retry - 1, 0), 30); // 2^30 * base is past any sane cap
-  return Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** exponent);
 }
 
 /**

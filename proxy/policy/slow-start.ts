@@ -14,6 +14,7 @@
  * candidates of the pick. When every candidate is in slow start (the mesh or this sidecar just
  * started), they are treated equally, as Envoy does: nothing is throttled against nothing.
  */
+import { DEFAULT_SLOW_START as SCHEMA_DEFAULT_SLOW_START } from '../schema/defaults.js';
 import type { Clock, EndpointView } from './types.js';
 import { systemClock } from './types.js';
 
@@ -29,19 +30,8 @@ export interface SlowStartOptions {
   minWeightPercent: number;
 }
 
-/**
- * Defaults. The window is 30 s: at its default floor of 10% a new endpoint takes a tenth of its
- * share for the first 3 s (the coldest ones: a fresh Node process loads modules and compiles its
- * request path on first use), then its share grows linearly and it carries all of it after 30 s,
- * having served hundreds of requests at a reduced rate by then (enough for V8 to optimise the hot
- * functions) while a restarted instance is back to full capacity within half a minute. Aggression
- * and the floor are Envoy's defaults.
- */
-export const DEFAULT_SLOW_START: Readonly<SlowStartOptions> = Object.freeze({
-  windowMs: 30_000,
-  aggression: 1,
-  minWeightPercent: 10,
-});
+/** Built-in defaults, written once in the schema (explained there). */
+export const DEFAULT_SLOW_START: Readonly<SlowStartOptions> = SCHEMA_DEFAULT_SLOW_START;
 
 /**
  * The weight factor in (0, 1] of an endpoint active since `activeSince` (clock time), at `now`:

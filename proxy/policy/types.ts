@@ -3,6 +3,7 @@
  * Every decision is a pure function or a small class of plain state with an injected clock and
  * random source, so tests are deterministic and the data path does all I/O.
  */
+import type { BalancerName } from '../schema/balancers.js';
 
 /** Milliseconds from an arbitrary origin, monotonic (`performance.now()` in production). */
 export interface Clock {
@@ -31,7 +32,8 @@ export interface EndpointView {
   readonly activeSince?: number;
 }
 
-export type BalancerName = 'round-robin' | 'random' | 'weighted' | 'least-request' | 'peak-ewma';
+/** The names are listed once, in the schema the live config is judged by. */
+export type { BalancerName };
 
 /**
  * `now` parameters (here and in the other policy modules) are optional: a caller that has just read

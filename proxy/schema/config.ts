@@ -1,9 +1,15 @@
 import * as z from 'zod';
-import { DEFAULT_CIRCUIT_BREAKER } from '../policy/circuit-breaker.js';
-import { DEFAULT_OUTLIER_DETECTION } from '../policy/outlier-detector.js';
-import { DEFAULT_RETRY_POLICY, backoffCapMs } from '../policy/retry.js';
-import { DEFAULT_CONCURRENT_RETRY_BUDGET, DEFAULT_RETRY_BUDGET } from '../policy/retry-budget.js';
-import { DEFAULT_SLOW_START } from '../policy/slow-start.js';
+import { BalancerNameSchema } from './balancers.js';
+import {
+  DEFAULT_ACCESS_LOG,
+  DEFAULT_BALANCER,
+  DEFAULT_CIRCUIT_BREAKER,
+  DEFAULT_CONCURRENT_RETRY_BUDGET,
+  DEFAULT_OUTLIER_DETECTION,
+  DEFAULT_RETRY_BUDGET,
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_SLOW_START,
+} from './defaults.js';
 import { VersionLabel } from './topology.js';
 
 /**
@@ -58,8 +64,6 @@ export function parseConfigKey(mesh: string, key: string): ConfigKeyRef | undefi
   }
   return undefined;
 }
-
-export const BalancerNameSchema = z.enum(['round-robin', 'random', 'weighted', 'least-request', 'peak-ewma']);
 
 const Ms = z.number().int().min(1).max(600_000);
 const HttpStatus = z.number().int().min(100).max(599);
@@ -193,9 +197,9 @@ export type RouteRule = z.infer<typeof RouteRule>;
  * for an upstream (the demo shop waits 5 s, services/shop/config.ts).
  */
 export const BUILTIN_DEFAULTS: EffectiveConfig = {
-  balancer: 'round-robin',
+  balancer: DEFAULT_BALANCER,
   resilience: {
-    // The retry module owns the timeout and retry defaults too (DEFAULT_RETRY_POLICY).
+    // The retry defaults hold the timeouts too: they bound the tries.
     timeoutMs: DEFAULT_RETRY_POLICY.timeoutMs,
     perTryTimeoutMs: DEFAULT_RETRY_POLICY.perTryTimeoutMs,
     retries: {
@@ -207,14 +211,25 @@ export const BUILTIN_DEFAULTS: EffectiveConfig = {
       budgetMinPerSecond: DEFAULT_RETRY_BUDGET.minRetriesPerSecond,
       budgetMinConcurrent: DEFAULT_CONCURRENT_RETRY_BUDGET.minConcurrent,
     },
-    // The decision modules own these defaults; the schema only says they are on.
     outlierDetection: { enabled: true, ...DEFAULT_OUTLIER_DETECTION },
     circuitBreaker: { ...DEFAULT_CIRCUIT_BREAKER },
     slowStart: { ...DEFAULT_SLOW_START },
   },
   routes: [],
-  accessLog: { sampleRate: 1 },
+  accessLog: { ...DEFAULT_ACCESS_LOG },
 };
+
+/**
+ * The cap of the backoff before retry number `retry` (1-based): `backoffBaseMs` doubling per retry,
+ * at most `backoffMaxMs` (what those two fields mean; the retry policy draws its full jitter below it).
+ */
+export function backoffCapMs(
+  r: { readonly backoffBaseMs: number; readonly backoffMaxMs: number },
+  retry: number,
+): number {
+  const exponent = Math.min(Math.max(retry - 1, 0), 30); // 2^30 * base is past any sane cap
+  return Math.min(r.backoffMaxMs, r.backoffBaseMs * 2 ** exponent);
+}
 
 /**
  * The longest a sidecar spends on one request when every try runs into its per-try timeout: all

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SLOW_START } from '../policy/slow-start.js';
+import { DEFAULT_SLOW_START } from './defaults.js';
 import { BUILTIN_DEFAULTS, defaultsKey, effectiveConfig, serviceKey, versionKey } from './config.js';
 import { judgeConfigEntries } from './config-documents.js';
 

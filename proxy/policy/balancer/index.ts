@@ -2,6 +2,7 @@
  * The balancer registry: one module per policy behind the `Balancer` interface, created by name so
  * a live config change can swap the policy of an upstream without the data path knowing any policy.
  */
+import { BALANCER_NAMES, isBalancerName } from '../../schema/balancers.js';
 import type { Balancer, BalancerName, Clock, Rng } from '../types.js';
 import type { SlowStart } from '../slow-start.js';
 import { LeastRequestBalancer } from './least-request.js';
@@ -18,15 +19,9 @@ export { RandomBalancer } from './random.js';
 export { RoundRobinBalancer } from './round-robin.js';
 export { WeightedBalancer } from './weighted.js';
 
-export const BALANCER_NAMES: readonly BalancerName[] = Object.freeze([
-  'round-robin',
-  'random',
-  'weighted',
-  'least-request',
-  'peak-ewma',
-]);
-
-export const DEFAULT_BALANCER: BalancerName = 'round-robin';
+// The names and the default are the schema's (one list); a name without a factory below fails to compile.
+export { BALANCER_NAMES, isBalancerName } from '../../schema/balancers.js';
+export { DEFAULT_BALANCER } from '../../schema/defaults.js';
 
 export interface BalancerDeps {
   clock: Clock;
@@ -45,10 +40,6 @@ const factories: Record<BalancerName, (deps: BalancerDeps) => Balancer> = {
   'least-request': ({ rng, slowStart }) => new LeastRequestBalancer(rng, slowStart),
   'peak-ewma': ({ clock, rng, peakEwma, slowStart }) => new PeakEwmaBalancer(clock, rng, peakEwma, slowStart),
 };
-
-export function isBalancerName(name: string): name is BalancerName {
-  return Object.prototype.hasOwnProperty.call(factories, name);
-}
 
 export function createBalancer(name: BalancerName, deps: BalancerDeps): Balancer {
   const factory = isBalancerName(name) ? factories[name] : undefined;
