@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { sequenceRng } from '../policy/testing.js';
-import { faultRuleKey, partitionKey } from '../schema/faults.js';
+import { MAX_FLAKY_CALLERS, faultRuleKey, partitionKey } from '../schema/faults.js';
+import { Logger } from '../log.js';
 import { FaultEngine } from './engine.js';
 import { T0, faultDoc, partitionDoc } from './testing.js';
 
@@ -88,5 +89,77 @@ describe('FaultEngine', () => {
     end();
     end(); // idempotent
     expect(e.decideHeader(h).kind).toBe('apply');
+  });
+
+  it('flaky: fails the first N of each caller, counts per fault id, frees counts of removed faults', async () => {
+    const registry = new Registry();
+    const e = engineAt({ t: T0 }, registry);
+    const flaky = (id: string) => ({
+      key: faultRuleKey('shop', id),
+      value: JSON.stringify(faultDoc({ id, action: { type: 'flaky', first: 2 } })),
+    });
+    const from = (sourceService?: string) =>
+      e
+        .decide({ direction: 'inbound', protocol: 'http', path: '/', ...(sourceService ? { sourceService } : {}) })
+        .map((f) => f.action.type);
+    e.applyEntries('shop', [flaky('f1')], 'test');
+    const seq = ['gateway', 'cart', 'gateway', undefined, 'cart', 'gateway', undefined, undefined, 'forged name'];
+    expect(seq.map((s) => from(s).length)).toEqual([1, 1, 1, 1, 1, 0, 1, 0, 0]);
+    expect(from('gateway')).toEqual([]);
+    const view = e.view() as { faults: { id: string; failedByCaller?: Record<string, number> }[] };
+    expect(view.faults[0]).toMatchObject({ id: 'f1', failedByCaller: { gateway: 2, cart: 2, '(outside)': 2 } });
+
+    // Rewritten with the same id: the counts stand. Another id: starts again.
+    e.applyEntries('shop', [flaky('f1')], 'test');
+    expect(from('gateway')).toEqual([]);
+    e.applyEntries('shop', [flaky('f2')], 'test');
+    expect(from('gateway')).toEqual(['flaky']);
+    // f1 was removed meanwhile: back with that id, it starts again too.
+    e.applyEntries('shop', [flaky('f1')], 'test');
+    expect(from('gateway')).toEqual(['flaky']);
+
+    // Outbound, the sidecar itself is the caller whatever the request says.
+    e.applyEntries(
+      'shop',
+      [
+        {
+          key: faultRuleKey('shop', 'out'),
+          value: JSON.stringify(
+            faultDoc({
+              id: 'out',
+              where: 'outbound',
+              target: { service: 'pricing' },
+              action: { type: 'flaky', first: 1 },
+            }),
+          ),
+        },
+      ],
+      'test',
+    );
+    const out = () =>
+      e.decide({ direction: 'outbound', protocol: 'http', upstream: 'pricing', path: '/', sourceService: 'x' });
+    expect([out().length, out().length]).toEqual([1, 0]);
+    expect(e.view()).toMatchObject({ faults: [{ id: 'out', failedByCaller: { catalog: 1 } }] });
+  });
+
+  it('flaky: logs once when a fault has more callers than it counts; their requests pass', () => {
+    const lines: string[] = [];
+    const log = new Logger({ write: (line) => void lines.push(line) });
+    const e = new FaultEngine({
+      self: { service: 'catalog', version: 'v1', instance: 'catalog-1', ingress: false },
+      clock: { now: () => T0 },
+      log,
+    });
+    e.applyEntries(
+      'shop',
+      [{ key: faultRuleKey('shop', 'f1'), value: JSON.stringify(faultDoc({ action: { type: 'flaky', first: 1 } })) }],
+      'test',
+    );
+    const callers = Array.from({ length: MAX_FLAKY_CALLERS + 3 }, (_, i) => `svc-${i}`);
+    const failed = callers.map(
+      (c) => e.decide({ direction: 'inbound', protocol: 'http', path: '/', sourceService: c }).length,
+    );
+    expect(failed).toEqual(callers.map((_, i) => (i < MAX_FLAKY_CALLERS ? 1 : 0)));
+    expect(lines.filter((l) => l.includes('"event":"flaky_callers_overflow"'))).toHaveLength(1);
   });
 });

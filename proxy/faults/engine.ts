@@ -10,12 +10,20 @@ import type {
   HeaderFaultSettings,
   PartitionDocument,
 } from '../schema/faults.js';
-import { HEADER_FAULTS_OFF, formatTarget, parseFaultEntries } from '../schema/faults.js';
+import {
+  HEADER_FAULTS_OFF,
+  MAX_FLAKY_CALLERS,
+  formatTarget,
+  isFlakyAction,
+  parseFaultEntries,
+} from '../schema/faults.js';
+import { FlakyCounters, callerOf } from './flaky-counters.js';
 import type { HeaderFaultDecision } from './header-faults.js';
 import { decideHeaderFault } from './header-faults.js';
 import { FaultMetrics } from './metrics.js';
 import { isPartitioned } from './partition.js';
 import { faultConcernsListener, isExpired, selectFaults } from './select.js';
+import type { FlakyGate } from './select.js';
 import type { ChosenFault, FaultContext, FaultEnv, SidecarIdentity, WallClock } from './types.js';
 import { chosen, systemWallClock } from './types.js';
 
@@ -46,6 +54,8 @@ export class FaultEngine {
   private current: FaultSet = EMPTY;
   private byListener = new Map<string, FaultDocument[]>();
   private activeHeaderFaults = 0;
+  private readonly flaky = new FlakyCounters();
+  private readonly flakyGate: FlakyGate = (f, ctx) => this.takeFlaky(f, ctx);
   /** Bumped on every replace: wrappers cache their listener's candidates against it. */
   generation = 0;
   source = 'none yet';
@@ -90,6 +100,7 @@ export class FaultEngine {
   replace(set: FaultSet, source: string): void {
     const before = JSON.stringify(this.current.problems);
     this.current = set;
+    this.flaky.retain(new Set(set.faults.filter((f) => isFlakyAction(f.action)).map((f) => f.id)));
     this.byListener = new Map();
     this.generation++;
     this.source = source;
@@ -125,7 +136,21 @@ export class FaultEngine {
   decide(ctx: Omit<FaultContext, 'self'>): ChosenFault[] {
     const candidates = this.forListener(ctx);
     if (candidates.length === 0) return [];
-    return selectFaults(candidates, { ...ctx, self: this.self }, this.clock.now(), this.rng).map(chosen);
+    return selectFaults(candidates, { ...ctx, self: this.self }, this.clock.now(), this.rng, this.flakyGate).map(
+      chosen,
+    );
+  }
+
+  private takeFlaky(f: FaultDocument, ctx: FaultContext): boolean {
+    if (!isFlakyAction(f.action)) return false;
+    const verdict = this.flaky.take(f.id, f.action.first, callerOf(ctx));
+    if (verdict === 'overflow') {
+      this.log?.warn(
+        `flaky fault ${f.id}: more than ${MAX_FLAKY_CALLERS} callers; requests of further callers pass unfaulted`,
+        { event: 'flaky_callers_overflow', fault: f.id },
+      );
+    }
+    return verdict === 'fail';
   }
 
   /** Is this sidecar's service cut off from `upstream`? */
@@ -175,7 +200,10 @@ export class FaultEngine {
       source: this.source,
       updatedAt: this.updatedAt ?? null,
       self: this.self,
-      faults: this.current.faults.map((f) => ({ ...f, expired: isExpired(f, now) })),
+      faults: this.current.faults.map((f) => {
+        const failedByCaller = isFlakyAction(f.action) ? (this.flaky.countsOf(f.id) ?? {}) : undefined;
+        return { ...f, expired: isExpired(f, now), ...(failedByCaller === undefined ? {} : { failedByCaller }) };
+      }),
       partitions: this.current.partitions.map((p) => ({ ...p, expired: isExpired(p, now) })),
       headerFaults: { ...this.current.headerFaults, active: this.activeHeaderFaults },
       invalid: this.current.problems,

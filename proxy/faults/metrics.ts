@@ -1,5 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { FAULT_TYPES } from '../schema/faults.js';
 
 /**
  * Fault metrics, declared once with fixed label lists on the sidecar's registry (as Envoy's fault
@@ -16,7 +17,7 @@ export class FaultMetrics {
     const registers = [registry];
     this.injected = new Counter({
       name: 'meshdev_faults_injected_total',
-      help: 'Faults injected by this sidecar, by type (delay, abort, reset, blackhole, bandwidth, tcp-*, partition, header_delay, header_abort).',
+      help: `Faults injected by this sidecar, by type (${FAULT_TYPES.join(', ')}, partition, header_delay, header_abort).`,
       labelNames: ['type'],
       registers,
     });

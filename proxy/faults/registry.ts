@@ -3,24 +3,30 @@ import { abortFault } from './abort.js';
 import { bandwidthFault } from './bandwidth.js';
 import { blackholeFault } from './blackhole.js';
 import { delayFault } from './delay.js';
+import { flakyFault, tcpFlakyFault } from './flaky.js';
 import { resetFault } from './reset.js';
 import { tcpBandwidthFault, tcpLatencyFault, tcpResetFault } from './tcp.js';
 import type { ChosenFault, FaultEnv, HttpExchange, HttpFault, TcpFault } from './types.js';
 import type { Socket } from 'node:net';
 
-/** Every fault by name (the `action.type` of a fault document). */
+/**
+ * Every fault by name (the `action.type` of a fault document), keyed by the schema's kinds: a kind
+ * without a behaviour here fails to compile.
+ */
 export const HTTP_FAULTS: Readonly<Record<HttpFaultType, HttpFault>> = {
   delay: delayFault as HttpFault,
   abort: abortFault as HttpFault,
   reset: resetFault as HttpFault,
   blackhole: blackholeFault as HttpFault,
   bandwidth: bandwidthFault as HttpFault,
+  flaky: flakyFault as HttpFault,
 };
 
 export const TCP_FAULTS: Readonly<Record<TcpFaultType, TcpFault>> = {
   'tcp-latency': tcpLatencyFault as TcpFault,
   'tcp-reset': tcpResetFault as TcpFault,
   'tcp-bandwidth': tcpBandwidthFault as TcpFault,
+  'tcp-flaky': tcpFlakyFault as TcpFault,
 };
 
 /** Runs `faults` in order; each calls the next, the last calls `done` (the data path). */

@@ -134,6 +134,51 @@ describe('selectFaults: order', () => {
   });
 });
 
+describe('selectFaults: flaky faults', () => {
+  const flaky = (id: string, first = 2) => faultDoc({ id, action: { type: 'flaky', first } });
+  /** A gate over plain counts per fault id, recording what it was asked. */
+  function gate(allow: Record<string, number>) {
+    const asked: string[] = [];
+    const ask = (f: { id: string }) => {
+      asked.push(f.id);
+      const left = allow[f.id] ?? 0;
+      allow[f.id] = left - 1;
+      return left > 0;
+    };
+    return { ask, asked };
+  }
+
+  it('applies while the gate grants one of the first N, then not', () => {
+    const g = gate({ f: 2 });
+    const picks = [1, 2, 3].map(() => ids(selectFaults([flaky('f')], inbound, T0, always, g.ask)));
+    expect(picks).toEqual([['f'], ['f'], []]);
+  });
+  it('without counts (no gate) a flaky fault never applies', () => {
+    expect(selectFaults([flaky('f')], inbound, T0, always)).toEqual([]);
+  });
+  it('a flaky fault past its N lets a later terminal fault apply', () => {
+    const faults = [flaky('f'), faultDoc({ id: 'a', action: { type: 'abort', status: 500 } })];
+    expect(ids(selectFaults(faults, inbound, T0, always, gate({ f: 0 }).ask))).toEqual(['a']);
+  });
+  it('is not asked (nothing spent) when an earlier terminal fault already ends the request', () => {
+    const g = gate({ f: 5 });
+    const faults = [faultDoc({ id: 'a', action: { type: 'reset' } }), flaky('f')];
+    expect(ids(selectFaults(faults, inbound, T0, always, g.ask))).toEqual(['a']);
+    expect(g.asked).toEqual([]);
+  });
+  it('is not asked for a request it does not match, nor once expired', () => {
+    const g = gate({ f: 5 });
+    const f = faultDoc({ id: 'f', action: { type: 'flaky', first: 5 }, match: { pathPrefix: '/admin' } });
+    expect(selectFaults([f], inbound, T0, always, g.ask)).toEqual([]);
+    expect(selectFaults([flaky('f')], inbound, T0 + 60_000, always, g.ask)).toEqual([]);
+    expect(g.asked).toEqual([]);
+  });
+  it('comes after delays, as every fault that ends the exchange', () => {
+    const faults = [flaky('f'), faultDoc({ id: 'd', action: { type: 'delay', fixedMs: 5 } })];
+    expect(ids(selectFaults(faults, inbound, T0, always, gate({ f: 1 }).ask))).toEqual(['d', 'f']);
+  });
+});
+
 describe('delayOf', () => {
   it('is fixedMs without jitter, fixed ± jitter with it, never negative', () => {
     expect(delayOf({ fixedMs: 200, jitterMs: 0 }, always)).toBe(200);

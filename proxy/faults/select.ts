@@ -1,12 +1,13 @@
 import type { Rng } from '../policy/types.js';
 import type { FaultDocument, FaultType } from '../schema/faults.js';
-import { isTcpFaultType } from '../schema/faults.js';
+import { isFlakyAction, isTcpFaultType } from '../schema/faults.js';
 import type { FaultContext } from './types.js';
 
 /**
- * Does-fault-apply, as one pure function: target, where, match, expiry, then the percentage roll.
- * The roll comes last so that `rng` is consumed only by faults that otherwise match (deterministic
- * tests, and no skew between unrelated faults).
+ * Does-fault-apply, as one pure function: target, where, match, expiry, then the percentage roll,
+ * then (flaky faults) the caller's count. The roll comes late so that `rng` is consumed only by
+ * faults that otherwise match (deterministic tests, and no skew between unrelated faults); the
+ * count comes last because asking it spends one of the first N.
  */
 
 /** Application order: delays first, then pacing, then at most one fault that ends the exchange. */
@@ -18,7 +19,9 @@ const ORDER: Record<FaultType, number> = {
   abort: 2,
   reset: 2,
   blackhole: 2,
+  flaky: 2,
   'tcp-reset': 2,
+  'tcp-flaky': 2,
 };
 
 export function isTerminal(type: FaultType): boolean {
@@ -69,15 +72,23 @@ export function faultMatches(f: FaultDocument, ctx: FaultContext): boolean {
 }
 
 /**
+ * Asked about a flaky fault that otherwise applies to a request: true when the request is one of
+ * its caller's first N (and is counted), false when the caller is past them.
+ */
+export type FlakyGate = (fault: FaultDocument, ctx: FaultContext) => boolean;
+
+/**
  * The faults to apply to one request (or TCP connection), in application order: every delay and
  * bandwidth fault that applies, then the first fault that ends the exchange (abort, reset,
- * blackhole), if any.
+ * blackhole, a flaky one still within its first N), if any. Without `flaky` (no counts kept), flaky
+ * faults never apply.
  */
 export function selectFaults(
   faults: readonly FaultDocument[],
   ctx: FaultContext,
   now: number,
   rng: Rng,
+  flaky?: FlakyGate,
 ): FaultDocument[] {
   const out: FaultDocument[] = [];
   let terminal = false;
@@ -85,6 +96,8 @@ export function selectFaults(
     if (isExpired(f, now) || !faultMatches(f, ctx)) continue;
     if (isTerminal(f.action.type) && terminal) continue;
     if (f.percent < 100 && !(rng() * 100 < f.percent)) continue;
+    // A flaky fault past its first N is no fault: a later one that ends the exchange may still apply.
+    if (isFlakyAction(f.action) && (flaky === undefined || !flaky(f, ctx))) continue;
     if (isTerminal(f.action.type)) terminal = true;
     out.push(f);
   }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   FAULT_EXPIRY_CLOCK_SKEW_MS,
+  FAULT_TYPES,
+  FaultAction,
   FaultDocument,
+  HTTP_FAULT_TYPES,
+  MAX_FLAKY_FIRST,
+  TCP_FAULT_TYPES,
   MAX_FAULTS,
   MAX_FAULT_DOCUMENT_BYTES,
   MAX_FAULT_TTL_MS,
@@ -44,6 +49,83 @@ describe('FaultDocument', () => {
     const r = FaultDocument.safeParse({ ...base, ...over });
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+});
+
+describe('flaky faults', () => {
+  it('fail the first N with 503 unless the document names a status', () => {
+    expect(FaultDocument.parse({ ...base, action: { type: 'flaky', first: 3 } })).toMatchObject({
+      percent: 100,
+      action: { type: 'flaky', first: 3, status: 503 },
+    });
+    expect(FaultDocument.parse({ ...base, action: { type: 'flaky', first: 1, status: 429 } }).action).toEqual({
+      type: 'flaky',
+      first: 1,
+      status: 429,
+    });
+    expect(FaultDocument.parse({ ...base, action: { type: 'tcp-flaky', first: MAX_FLAKY_FIRST } }).action).toEqual({
+      type: 'tcp-flaky',
+      first: MAX_FLAKY_FIRST,
+    });
+  });
+
+  it.each([
+    [{ type: 'flaky', first: 0 }, 'action.first'],
+    [{ type: 'flaky', first: MAX_FLAKY_FIRST + 1 }, 'action.first'],
+    [{ type: 'flaky', first: 2.5 }, 'action.first'],
+    [{ type: 'flaky', first: '3' }, 'action.first'],
+    [{ type: 'flaky' }, 'action.first'],
+    [{ type: 'flaky', first: 3, status: 199 }, 'action.status'],
+    [{ type: 'flaky', first: 3, status: 600 }, 'action.status'],
+    [{ type: 'tcp-flaky', first: 3, status: 503 }, 'action'],
+  ])('rejects the action %j at %s', (action, path) => {
+    const r = FaultDocument.safeParse({ ...base, action });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+
+  it.each([
+    [{ type: 'flaky', first: 3 }, 50],
+    [{ type: 'tcp-flaky', first: 3 }, 0],
+  ])('refuses %j at percent %d: the first N are exact', (action, percent) => {
+    const r = FaultDocument.safeParse({ ...base, action, percent });
+    expect(r.success).toBe(false);
+    const issue = r.error!.issues.find((i) => i.path.join('.') === 'percent');
+    expect(issue?.message).toBe(
+      `a ${action.type} fault fails exactly its first 3; percent must be 100 (or left out), not ${percent}`,
+    );
+  });
+
+  it('tcp-flaky matches no source: connections carry none', () => {
+    const r = FaultDocument.safeParse({
+      ...base,
+      action: { type: 'tcp-flaky', first: 1 },
+      where: 'outbound',
+      match: { source: 'gateway' },
+    });
+    expect(r.success).toBe(false);
+  });
+});
+
+describe('fault kinds', () => {
+  it('are listed once, from the action union, and split by protocol', () => {
+    expect(FAULT_TYPES).toEqual(FaultAction.options.map((o) => o.shape.type.value));
+    expect([...FAULT_TYPES].sort()).toEqual(
+      [
+        'abort',
+        'bandwidth',
+        'blackhole',
+        'delay',
+        'flaky',
+        'reset',
+        'tcp-bandwidth',
+        'tcp-flaky',
+        'tcp-latency',
+        'tcp-reset',
+      ].sort(),
+    );
+    expect(HTTP_FAULT_TYPES).toEqual(['delay', 'abort', 'reset', 'blackhole', 'bandwidth', 'flaky']);
+    expect(TCP_FAULT_TYPES).toEqual(['tcp-latency', 'tcp-reset', 'tcp-bandwidth', 'tcp-flaky']);
   });
 });
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { KV_ROOT } from './config.js';
+import { DEFAULT_FLAKY_STATUS } from './defaults.js';
 import { formatIssue } from './issues.js';
 import { parseJsonDocument } from './json-document.js';
 import { ServiceName, VersionLabel } from './topology.js';
@@ -86,6 +87,21 @@ export const MAX_PARTITIONS = 64;
 /** The CLI writes about 600 bytes per fault; 16 KiB leaves room for many header matches. */
 export const MAX_FAULT_DOCUMENT_BYTES = 16 * 1024;
 
+/**
+ * The most requests (or connections) a flaky fault may fail before traffic passes. Its counters take
+ * the same memory whatever N is; the bound is for meaning: a million requests outlast any test at
+ * laptop rates (over 15 minutes at 1000 requests per second), so a larger N is a typo for "always"
+ * (which is `abort` or `tcp-reset`).
+ */
+export const MAX_FLAKY_FIRST = 1_000_000;
+/**
+ * Callers a sidecar counts separately per flaky fault. A mesh has at most 50 services
+ * (TOPOLOGY_LIMITS.services) plus the outside: 64 covers every real caller, and a flood of forged
+ * `x-meshdev-source` values cannot grow the counters. A caller beyond them is treated as past its
+ * first N (its requests pass), and the sidecar logs that once per fault.
+ */
+export const MAX_FLAKY_CALLERS = 64;
+
 /** The longest delay (and jitter) a fault may add. */
 export const MAX_FAULT_DELAY_MS = 600_000;
 const Ms = z.number().int().min(0).max(MAX_FAULT_DELAY_MS);
@@ -95,6 +111,9 @@ const BytesPerSecond = z
   .min(1)
   .max(10 * 1024 ** 3);
 const Timestamp = z.iso.datetime({ offset: true });
+/** What a sidecar may answer in place of the app: a final status (1xx are interim, never an answer). */
+const AnswerStatus = z.number().int().min(200).max(599);
+const FlakyFirst = z.number().int().min(1).max(MAX_FLAKY_FIRST);
 const HeaderName = z
   .string()
   .max(256)
@@ -111,7 +130,7 @@ export const DelayAction = z.strictObject({
 export const AbortAction = z.strictObject({
   type: z.literal('abort'),
   /** Answered by the sidecar itself, with `x-meshdev-reason: fault-injected ...`. */
-  status: z.number().int().min(200).max(599),
+  status: AnswerStatus,
 });
 /** The client connection is reset (TCP RST), no response. */
 export const ResetAction = z.strictObject({ type: z.literal('reset') });
@@ -119,6 +138,22 @@ export const ResetAction = z.strictObject({ type: z.literal('reset') });
 export const BlackholeAction = z.strictObject({ type: z.literal('blackhole') });
 /** The response body is paced to this many bytes per second. */
 export const BandwidthAction = z.strictObject({ type: z.literal('bandwidth'), bytesPerSecond: BytesPerSecond });
+/**
+ * The first `first` matching requests of each caller are answered `status` by the sidecar (as abort
+ * does); every later one passes untouched (Toxiproxy #404: a dependency that fails while it warms
+ * up, then works). The caller is the calling service as this sidecar knows it: inbound, the service
+ * named by the caller's sidecar (`x-meshdev-source`, as `match.source` judges it); outbound, this
+ * sidecar's own service; a request from no known service counts under one "outside" caller.
+ * Counted by each sidecar that applies the fault, per fault id: an inbound flaky fault on a service
+ * of 3 replicas fails the first N of each caller at each replica; a document with another id starts
+ * counting again, and a removed fault's counts are gone. `percent` must stay 100 (the first N are
+ * exact). See MAX_FLAKY_FIRST and MAX_FLAKY_CALLERS.
+ */
+export const FlakyAction = z.strictObject({
+  type: z.literal('flaky'),
+  first: FlakyFirst,
+  status: AnswerStatus.default(DEFAULT_FLAKY_STATUS),
+});
 
 /** TCP (L4) faults, for upstreams declared `protocol: tcp`; they act on bytes towards the client. */
 export const TcpLatencyAction = z.strictObject({
@@ -128,6 +163,8 @@ export const TcpLatencyAction = z.strictObject({
 });
 export const TcpResetAction = z.strictObject({ type: z.literal('tcp-reset') });
 export const TcpBandwidthAction = z.strictObject({ type: z.literal('tcp-bandwidth'), bytesPerSecond: BytesPerSecond });
+/** The first `first` connections accepted are reset (RST), then connections pass; counted as `flaky` is. */
+export const TcpFlakyAction = z.strictObject({ type: z.literal('tcp-flaky'), first: FlakyFirst });
 
 export const FaultAction = z.discriminatedUnion('type', [
   DelayAction,
@@ -135,19 +172,36 @@ export const FaultAction = z.discriminatedUnion('type', [
   ResetAction,
   BlackholeAction,
   BandwidthAction,
+  FlakyAction,
   TcpLatencyAction,
   TcpResetAction,
   TcpBandwidthAction,
+  TcpFlakyAction,
 ]);
 export type FaultAction = z.infer<typeof FaultAction>;
 export type FaultType = FaultAction['type'];
-export const HTTP_FAULT_TYPES = ['delay', 'abort', 'reset', 'blackhole', 'bandwidth'] as const;
-export const TCP_FAULT_TYPES = ['tcp-latency', 'tcp-reset', 'tcp-bandwidth'] as const;
-export type HttpFaultType = (typeof HTTP_FAULT_TYPES)[number];
-export type TcpFaultType = (typeof TCP_FAULT_TYPES)[number];
+/** TCP (L4) kinds are the ones named `tcp-*`; every other kind acts on HTTP requests. */
+export type TcpFaultType = Extract<FaultType, `tcp-${string}`>;
+export type HttpFaultType = Exclude<FaultType, TcpFaultType>;
 
 export function isTcpFaultType(t: FaultType): t is TcpFaultType {
   return t.startsWith('tcp-');
+}
+
+/**
+ * Every fault kind, listed once: the union above. The sidecar's registry is keyed by these types
+ * (a kind without a behaviour fails to compile), its metrics label injections with them, and the
+ * CLI offers them.
+ */
+export const FAULT_TYPES: readonly FaultType[] = Object.freeze(FaultAction.options.map((o) => o.shape.type.value));
+export const HTTP_FAULT_TYPES: readonly HttpFaultType[] = Object.freeze(
+  FAULT_TYPES.filter((t): t is HttpFaultType => !isTcpFaultType(t)),
+);
+export const TCP_FAULT_TYPES: readonly TcpFaultType[] = Object.freeze(FAULT_TYPES.filter(isTcpFaultType));
+
+/** Flaky kinds fail an exact count, so they apply to every matching request (percent 100). */
+export function isFlakyAction(a: FaultAction): a is Extract<FaultAction, { type: 'flaky' | 'tcp-flaky' }> {
+  return a.type === 'flaky' || a.type === 'tcp-flaky';
 }
 
 export const FaultTarget = z.strictObject({
@@ -212,6 +266,13 @@ export const FaultDocument = z
         code: 'custom',
         path: ['match'],
         message: `a TCP fault (${f.action.type}) cannot match on path, headers or source (there are none at L4)`,
+      });
+    }
+    if (isFlakyAction(f.action) && f.percent !== 100) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['percent'],
+        message: `a ${f.action.type} fault fails exactly its first ${f.action.first}; percent must be 100 (or left out), not ${f.percent}`,
       });
     }
     if (Date.parse(f.expiresAt) <= Date.parse(f.createdAt)) {
