@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultsKey, serviceKey, versionKey } from './config.js';
 import { EMPTY_DOCUMENT_MESSAGE, MAX_CONFIG_DOCUMENT_BYTES, judgeConfigEntries } from './config-documents.js';
-import { FaultDocument, MAX_FAULT_DOCUMENT_BYTES, faultRuleKey, parseFaultEntries, partitionKey } from './faults.js';
+import {
+  FaultDocument,
+  MAX_FAULT_DOCUMENT_BYTES,
+  MAX_FLAKY_FIRST,
+  faultRuleKey,
+  parseFaultEntries,
+  partitionKey,
+} from './faults.js';
 import { RESERVED_JSON_KEYS } from './json-document.js';
 
 /**
@@ -13,13 +20,23 @@ import { RESERVED_JSON_KEYS } from './json-document.js';
 
 const tally = { config: newTally(), faults: newTally() };
 function newTally() {
-  return { valid: 0, mutated: 0, crashes: 0, wrongAcceptances: 0, byMutation: {} as Record<string, number> };
+  return {
+    valid: 0,
+    mutated: 0,
+    crashes: 0,
+    wrongAcceptances: 0,
+    byMutation: {} as Record<string, number>,
+    /** Of those, flaky faults (flaky, tcp-flaky): valid ones, and mutations of one. */
+    flakyValid: 0,
+    flakyMutated: 0,
+  };
 }
 afterAll(() => {
   for (const [what, t] of Object.entries(tally)) {
     console.info(
       `${what} documents: ${t.valid} valid tried, ${t.mutated} mutated tried, ${t.crashes} crashes, ` +
-        `${t.wrongAcceptances} wrong acceptances; mutations ${JSON.stringify(t.byMutation)}`,
+        `${t.wrongAcceptances} wrong acceptances; mutations ${JSON.stringify(t.byMutation)}` +
+        (what === 'faults' ? `; flaky: ${t.flakyValid} valid, ${t.flakyMutated} mutated` : ''),
     );
   }
 });
@@ -396,12 +413,23 @@ const httpAction = fc.oneof(
   fc.record({ type: fc.constant('abort'), status: fc.integer({ min: 200, max: 599 }) }),
   fc.constantFrom({ type: 'reset' }, { type: 'blackhole' }),
   fc.record({ type: fc.constant('bandwidth'), bytesPerSecond: fc.integer({ min: 1, max: 10 * 1024 ** 3 }) }),
+  fc.record(
+    {
+      type: fc.constant('flaky'),
+      first: fc.integer({ min: 1, max: MAX_FLAKY_FIRST }),
+      status: fc.integer({ min: 200, max: 599 }),
+    },
+    { requiredKeys: ['type', 'first'] },
+  ),
 );
 const tcpAction = fc.oneof(
   fc.record({ type: fc.constant('tcp-latency'), fixedMs: fc.integer({ min: 0, max: 600_000 }) }),
   fc.constant({ type: 'tcp-reset' }),
   fc.record({ type: fc.constant('tcp-bandwidth'), bytesPerSecond: fc.integer({ min: 1, max: 10 * 1024 ** 3 }) }),
+  fc.record({ type: fc.constant('tcp-flaky'), first: fc.integer({ min: 1, max: MAX_FLAKY_FIRST }) }),
 );
+/** Flaky kinds fail an exact count: their percent is always 100. */
+const isFlaky = (action: { type: string }) => action.type === 'flaky' || action.type === 'tcp-flaky';
 const httpMatch = fc.record(
   {
     pathPrefix: fc.string({ maxLength: 60 }).map((s) => `/${s}`),
@@ -442,7 +470,7 @@ const faultBody = fc
       where: w.where,
       ...(w.from === undefined ? {} : { from: w.from }),
       match,
-      percent: pct,
+      percent: isFlaky(action) ? 100 : pct,
       createdAt: iso(NOW - age),
       expiresAt: iso(NOW + ttl),
       ...(createdBy === undefined ? {} : { createdBy }),
@@ -479,36 +507,61 @@ const FAULT_KEYS = new Set([
   'jitterMs',
   'status',
   'bytesPerSecond',
+  'first',
 ]);
+
+/** Mistakes only a flaky fault can carry: its count, its status, a percentage other than 100. */
+function flakyMistakes(action: { type: string }): [string[], unknown][] {
+  if (!isFlaky(action)) return [];
+  const http: [string[], unknown][] = [
+    [['action', 'status'], '503'],
+    [['action', 'status'], 100],
+    [['action', 'status'], 600],
+  ];
+  return [
+    [['action', 'first'], '3'],
+    [['action', 'first'], null],
+    [['action', 'first'], 0],
+    [['action', 'first'], MAX_FLAKY_FIRST + 1],
+    [['action', 'first'], 2.5],
+    [['percent'], 50],
+    [['percent'], 0],
+    ...(action.type === 'flaky' ? http : []),
+  ];
+}
 
 function faultMutation(f: Record<string, unknown>): fc.Arbitrary<Mutation> {
   const id = f.id as string;
-  return fc.oneof(
-    mutations(f, {
-      wrongTypes: [
-        [['percent'], '50%'],
-        [['target', 'service'], 5],
-        [['expiresAt'], 'tomorrow'],
-        [['target'], 'catalog'],
-        [['where'], 'sideways'],
-        [['id'], 7],
-      ],
-      outOfRange: [
-        [['percent'], 101],
-        [['percent'], -1],
-        [['expiresAt'], '9999-12-31T23:59:59.000Z'],
-        [['expiresAt'], iso(NOW + 25 * 3_600_000)],
-        [['id'], `${id}x`],
-        [['id'], 'Upper Case'],
-      ],
-      objects: [[], ['target']],
-      records: [['match', 'headers']],
-      knownKeys: FAULT_KEYS,
-      hugeString: (s) => [['createdBy'], { ...f, createdBy: s }],
-      deep: ['match'],
-      maxBytes: MAX_FAULT_DOCUMENT_BYTES,
-    }),
-  );
+  const general = mutations(f, {
+    wrongTypes: [
+      [['percent'], '50%'],
+      [['target', 'service'], 5],
+      [['expiresAt'], 'tomorrow'],
+      [['target'], 'catalog'],
+      [['where'], 'sideways'],
+      [['id'], 7],
+    ],
+    outOfRange: [
+      [['percent'], 101],
+      [['percent'], -1],
+      [['expiresAt'], '9999-12-31T23:59:59.000Z'],
+      [['expiresAt'], iso(NOW + 25 * 3_600_000)],
+      [['id'], `${id}x`],
+      [['id'], 'Upper Case'],
+    ],
+    objects: [[], ['target']],
+    records: [['match', 'headers']],
+    knownKeys: FAULT_KEYS,
+    hugeString: (s) => [['createdBy'], { ...f, createdBy: s }],
+    deep: ['match'],
+    maxBytes: MAX_FAULT_DOCUMENT_BYTES,
+  });
+  const mistakes = flakyMistakes(f.action as { type: string });
+  if (mistakes.length === 0) return general;
+  const flaky = fc
+    .constantFrom(...mistakes)
+    .map(([path, v]) => ({ name: 'flaky field', text: JSON.stringify(setPath(f, path, v)), field: pathText(path) }));
+  return fc.oneof({ arbitrary: general, weight: 2 }, { arbitrary: flaky, weight: 1 });
 }
 
 describe('fault documents (property)', () => {
@@ -516,6 +569,7 @@ describe('fault documents (property)', () => {
     fc.assert(
       fc.property(faultSet, (faults) => {
         tally.faults.valid += faults.length;
+        tally.faults.flakyValid += faults.filter((f) => isFlaky(f.action as { type: string })).length;
         const set = parseFaultEntries(
           'shop',
           faults.map((f, i) => ({
@@ -542,6 +596,7 @@ describe('fault documents (property)', () => {
         const t = tally.faults;
         t.mutated++;
         t.byMutation[m.name] = (t.byMutation[m.name] ?? 0) + 1;
+        if (isFlaky(faults[i]!.action as { type: string })) t.flakyMutated++;
         const entries = [
           ...faults.map((f, j) => ({
             key: faultRuleKey('shop', f.id as string),
@@ -575,5 +630,6 @@ describe('fault documents (property)', () => {
     );
     expect(tally.faults.crashes).toBe(0);
     expect(tally.faults.wrongAcceptances).toBe(0);
+    expect(tally.faults.flakyMutated).toBeGreaterThan(0);
   }, 30_000);
 });
