@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type http from 'node:http';
+import net from 'node:net';
 import { startConsul } from '../support/consul.js';
 import type { ConsulAgent } from '../support/consul.js';
 import { eventually, request, startHttpServer } from '../support/http.js';
@@ -12,7 +13,8 @@ import type { RunningSidecar } from '../../proxy/sidecar.js';
  * Faults wired into the real sidecar: fault documents written to a real Consul agent's KV apply live
  * to the traffic of sidecars that watch them (inbound abort at one instance, the caller retrying
  * around it; a source-matched fault seeing the calling service; a partition refused fast with a
- * reason; a hand-written invalid document ignored with a visible error), and stop when removed.
+ * reason; a hand-written invalid document ignored with a visible error; a flaky fault failing the
+ * first N of each caller, and the first N connections of a TCP upstream), and stop when removed.
  */
 
 const MESH = 'fx';
@@ -202,5 +204,153 @@ describe.sequential('faults in the sidecar, fed by a real consul agent', () => {
     const r = await request(`${gatewayOutbound}/p`);
     expect(r.status, String(r.headers['x-meshdev-reason'])).toBe(200);
     await kvDelete(faultRuleKey(MESH, 'f-bad'));
+  });
+});
+
+describe.sequential('flaky faults in the sidecar, fed by a real consul agent', () => {
+  let pricingInbound: string;
+  let pricingAdmin: string;
+  let cartToPricing: string;
+  let webToPricing: string;
+  let cartToDbPort: number;
+  let cartAdmin: string;
+
+  /** Sends `text` through cart's TCP listener for db and resolves what came back, or rejects on a reset. */
+  function viaTcp(text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const c = net.connect(cartToDbPort, '127.0.0.1', () => c.end(text));
+      let out = '';
+      c.setTimeout(5000, () => c.destroy(new Error('no answer within 5 s')));
+      c.on('data', (d: Buffer) => (out += d.toString()));
+      c.on('error', reject);
+      c.on('close', () => (out === '' ? reject(new Error('closed without an answer')) : resolve(out)));
+    });
+  }
+
+  const echo = net.createServer((s) => s.pipe(s));
+  afterAll(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    // A TCP service with no sidecar of its own (a database): registered as any Consul service is.
+    const registered = await fetch(`${consul.url}/v1/agent/service/register`, {
+      method: 'PUT',
+      body: JSON.stringify({
+        ID: 'db-1',
+        Name: 'db',
+        Address: '127.0.0.1',
+        Port: (echo.address() as net.AddressInfo).port,
+      }),
+    });
+    expect(registered.ok).toBe(true);
+
+    const pricing = await sidecar({
+      service: 'pricing',
+      instanceId: 'pricing-1',
+      app: { port: (await app('pricing-1')).port },
+    });
+    const cart = await sidecar({
+      service: 'cart',
+      instanceId: 'cart-1',
+      app: { port: (await app('cart-1')).port },
+      upstreams: [
+        { service: 'pricing', listen: { host: '127.0.0.1', port: 0 } },
+        { service: 'db', protocol: 'tcp', listen: { host: '127.0.0.1', port: 0 } },
+      ],
+    });
+    const web = await sidecar({
+      service: 'web',
+      instanceId: 'web-1',
+      app: { port: (await app('web-1')).port },
+      upstreams: [{ service: 'pricing', listen: { host: '127.0.0.1', port: 0 } }],
+    });
+    const outbound = (s: RunningSidecar, upstream: string) =>
+      s.listeners.find((l) => l.direction === 'outbound' && l.upstream === upstream)!.boundPort;
+    pricingInbound = `http://127.0.0.1:${pricing.listeners.find((l) => l.direction === 'inbound')!.boundPort}`;
+    pricingAdmin = `http://127.0.0.1:${pricing.adminPort}`;
+    cartToPricing = `http://127.0.0.1:${outbound(cart, 'pricing')}`;
+    webToPricing = `http://127.0.0.1:${outbound(web, 'pricing')}`;
+    cartToDbPort = outbound(cart, 'db');
+    cartAdmin = `http://127.0.0.1:${cart.adminPort}`;
+    await eventually(
+      async () => {
+        const both = await Promise.all([request(`${cartToPricing}/p`), request(`${webToPricing}/p`)]);
+        const tcp = await viaTcp('ping').catch(() => '');
+        return both.every((r) => r.status === 200) && tcp === 'ping' ? true : undefined;
+      },
+      { timeoutMs: 15_000, what: 'pricing through cart and web, and db through cart' },
+    );
+  }, 60_000);
+
+  it('fails exactly the first N requests of each caller with the status, then passes them all', async () => {
+    await kvPut(
+      faultRuleKey(MESH, 'f-flaky'),
+      // 500: the callers' sidecars would retry a 503 (one of their defaults), spending the count.
+      fault('f-flaky', { action: { type: 'flaky', first: 3, status: 500 }, target: { service: 'pricing' } }),
+    );
+    await applied(pricingAdmin, ['f-flaky']);
+    const callers = { cart: cartToPricing, web: webToPricing, outside: pricingInbound };
+    const statuses: Record<string, number[]> = { cart: [], web: [], outside: [] };
+    for (let i = 0; i < 6; i++) {
+      for (const [caller, url] of Object.entries(callers)) {
+        const r = await request(`${url}/p`);
+        statuses[caller]!.push(r.status);
+        if (r.status === 500) {
+          expect(r.headers['x-meshdev-reason']).toBe(
+            'fault-injected: flaky 500, the first 3 per caller (fault f-flaky)',
+          );
+        } else {
+          expect((JSON.parse(r.body) as { source: string | null }).source).toBe(caller === 'outside' ? null : caller);
+        }
+      }
+    }
+    const firstThreeFail = [500, 500, 500, 200, 200, 200];
+    expect(statuses).toEqual({ cart: firstThreeFail, web: firstThreeFail, outside: firstThreeFail });
+
+    const view = JSON.parse((await request(`${pricingAdmin}/faults`)).body) as { faults: Record<string, unknown>[] };
+    expect(view.faults).toMatchObject([
+      {
+        id: 'f-flaky',
+        action: { type: 'flaky', first: 3, status: 500 },
+        failedByCaller: { cart: 3, web: 3, '(outside)': 3 },
+      },
+    ]);
+    expect((await request(`${pricingAdmin}/metrics`)).body).toMatch(
+      /meshdev_faults_injected_total\{type="flaky"\} 9\n/,
+    );
+
+    // Removed, its counts go; written again under another id, it counts from the start.
+    await kvDelete(faultRuleKey(MESH, 'f-flaky'));
+    await applied(pricingAdmin, []);
+    await kvPut(
+      faultRuleKey(MESH, 'f-flaky2'),
+      fault('f-flaky2', { action: { type: 'flaky', first: 1 }, target: { service: 'pricing' } }),
+    );
+    await applied(pricingAdmin, ['f-flaky2']);
+    const again = await request(`${pricingInbound}/p`);
+    expect(again.status).toBe(503);
+    expect(again.headers['x-meshdev-reason']).toContain('fault f-flaky2');
+    expect((await request(`${pricingInbound}/p`)).status).toBe(200);
+    await kvDelete(faultRuleKey(MESH, 'f-flaky2'));
+    await applied(pricingAdmin, []);
+  });
+
+  it('tcp-flaky resets the first N connections, then connections pass', async () => {
+    await kvPut(
+      faultRuleKey(MESH, 'f-tcp-flaky'),
+      fault('f-tcp-flaky', { action: { type: 'tcp-flaky', first: 2 }, target: { service: 'db' }, where: 'outbound' }),
+    );
+    await applied(cartAdmin, ['f-tcp-flaky']);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      outcomes.push(await viaTcp(`hello ${i}`).catch((err: NodeJS.ErrnoException) => err.code ?? err.message));
+    }
+    expect(outcomes.slice(0, 2).every((o) => o === 'ECONNRESET' || o === 'closed without an answer')).toBe(true);
+    expect(outcomes.slice(2)).toEqual(['hello 2', 'hello 3']);
+    expect((await request(`${cartAdmin}/metrics`)).body).toMatch(
+      /meshdev_faults_injected_total\{type="tcp-flaky"\} 2\n/,
+    );
+    await kvDelete(faultRuleKey(MESH, 'f-tcp-flaky'));
+    await applied(cartAdmin, []);
   });
 });
