@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Rng } from '../policy/types.js';
-import type { FaultAction, FaultDocument } from '../schema/faults.js';
+import type { FaultAction, FaultDocument, FaultType } from '../schema/faults.js';
 
 /**
  * Contracts between the sidecar's data path and its faults. The decision (which faults apply to this
@@ -53,8 +53,8 @@ export function chosen(doc: FaultDocument): ChosenFault {
 export interface FaultEnv {
   readonly rng: Rng;
   readonly clock: WallClock;
-  /** Counts one injection (`meshdev_faults_injected_total{type}`). */
-  injected(type: string): void;
+  /** Counts one injection (`meshdev_faults_injected_total{type}`), labelled with the fault's kind. */
+  injected(type: FaultType): void;
 }
 
 /** One HTTP exchange as the inbound or outbound listener received it. */

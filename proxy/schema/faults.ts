@@ -327,12 +327,8 @@ export const HeaderFaultSettings = z.strictObject({
   maxDelayMs: Ms.default(30_000),
 });
 export type HeaderFaultSettings = z.infer<typeof HeaderFaultSettings>;
-export const HEADER_FAULTS_OFF: HeaderFaultSettings = {
-  enabled: false,
-  allowAtIngress: false,
-  maxActive: 100,
-  maxDelayMs: 30_000,
-};
+/** No settings document: the schema's defaults (header faults off). */
+export const HEADER_FAULTS_OFF: Readonly<HeaderFaultSettings> = Object.freeze(HeaderFaultSettings.parse({}));
 
 export interface FaultProblem {
   key: string;
