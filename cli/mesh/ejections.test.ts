@@ -10,8 +10,8 @@ import { buildStatus, formatStatus } from './status.js';
 const GATEWAY_EJECTS_CATALOG_2: EndpointsView = {
   catalog: {
     endpoints: [
-      { id: 'catalog-1', state: 'healthy' },
-      { id: 'catalog-2', state: 'ejected' },
+      { id: 'catalog-1', state: 'healthy', active: 0 },
+      { id: 'catalog-2', state: 'ejected', active: 0 },
     ],
   },
 };
@@ -20,7 +20,7 @@ describe('outliersFromEndpoints', () => {
   it('counts the callers that eject each instance and reads in-flight from its own sidecar', () => {
     const views = new Map<string, EndpointsView>([
       ['gateway-1', GATEWAY_EJECTS_CATALOG_2],
-      ['gateway-2', { catalog: { endpoints: [{ id: 'catalog-2', state: 'ejected' }] } }],
+      ['gateway-2', { catalog: { endpoints: [{ id: 'catalog-2', state: 'ejected', active: 0 }] } }],
       ['catalog-2', { catalog: { endpoints: [{ id: 'app', state: 'healthy', active: 3 }] } }],
     ]);
     const out = outliersFromEndpoints(views);
@@ -72,7 +72,7 @@ services:
     const outliers = outliersFromEndpoints(
       new Map<string, EndpointsView>([
         ['gateway-1', GATEWAY_EJECTS_CATALOG_2],
-        ['ingress', { gateway: { endpoints: [{ id: 'gateway-1', state: 'healthy' }] } }],
+        ['ingress', { gateway: { endpoints: [{ id: 'gateway-1', state: 'healthy', active: 0 }] } }],
       ]),
     );
     const status = buildStatus(mesh, containers, new Map(), true, outliers);
