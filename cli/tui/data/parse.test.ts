@@ -9,7 +9,6 @@ import {
   combinedQuery,
   statsFromResults,
 } from './parse.js';
-import { sparkline } from '../views/format.js';
 
 const sample = (labels: Record<string, string>, value: number): Sample => ({ labels, value });
 const empty: MetricResults = {
@@ -96,14 +95,6 @@ describe('describeDockerEvent', () => {
       describeDockerEvent({ Type: 'container', Action: 'exec_start: sh', Actor: { Attributes: attrs } }),
     ).toBeUndefined();
     expect(describeDockerEvent({ Type: 'network', Action: 'connect' })).toBeUndefined();
-  });
-});
-
-describe('sparkline', () => {
-  it('scales to the largest sample, pads to the width and keeps the newest samples', () => {
-    expect(sparkline([0, 5, 10], 5)).toBe('  ▁▅█');
-    expect(sparkline([1, 2, 3, 4], 2)).toBe('▆█');
-    expect(sparkline([0, 0], 2)).toBe('▁▁');
   });
 });
 
