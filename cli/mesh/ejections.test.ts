@@ -86,6 +86,13 @@ services:
     expect(rowOf(text, 'catalog-1')).toMatch(/\s-$/);
   });
 
+  it('warns about a proxy whose /endpoints is not the document this CLI reads', () => {
+    const problem = 'gateway-1 http://10.0.0.2:15000/endpoints: not the admin document this meshdev reads: x';
+    const status = buildStatus(mesh, containers, new Map(), true, {}, [problem]);
+    expect(formatStatus(status).split('\n').at(-1)).toBe(`warning: ${problem}`);
+    expect(formatStatus(buildStatus(mesh, containers, new Map(), true, {}))).not.toContain('warning:');
+  });
+
   it('says "?" when no proxy could be asked (e.g. Docker Desktop, where bridge networks are not routed)', () => {
     const status = buildStatus(mesh, containers, new Map(), true, undefined);
     expect(status.services[0]!.instances[0]!.ejectedBy).toBeNull();

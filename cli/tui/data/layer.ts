@@ -13,6 +13,7 @@ import {
   containersByInstance,
   describeDockerEvent,
   metricQueries,
+  newRefusals,
   parseVector,
   splitCombined,
   statsFromResults,
@@ -56,7 +57,7 @@ export class DataLayer {
   private readonly query: string;
   private readonly addresses = new Map<string, string>();
   /** By caller: the last reason its `/endpoints` was refused, so the log says it once, not every refresh. */
-  private readonly refusedEndpoints = new Map<string, string>();
+  private refusedEndpoints: ReadonlyMap<string, string> = new Map();
   private timer: NodeJS.Timeout | undefined;
   private events: NodeJS.ReadableStream | undefined;
   private stopped = false;
@@ -139,12 +140,10 @@ export class DataLayer {
   private async pollProxies(dispatch: (action: UiAction) => void, proxies: readonly RunningProxy[]): Promise<void> {
     const { views, invalid } = await readProxyEndpoints(this.docker, proxies, this.addresses, HTTP_TIMEOUT_MS);
     dispatch({ type: 'outliers', now: this.now(), outliers: outliersFromEndpoints(views) });
-    for (const caller of this.refusedEndpoints.keys()) if (!invalid.has(caller)) this.refusedEndpoints.delete(caller);
-    for (const [caller, why] of invalid) {
-      if (this.refusedEndpoints.get(caller) === why) continue;
-      this.refusedEndpoints.set(caller, why);
+    const news = newRefusals(this.refusedEndpoints, invalid);
+    this.refusedEndpoints = invalid;
+    for (const why of news)
       dispatch({ type: 'log', event: { at: this.now(), source: 'sidecar', level: 'error', text: why } });
-    }
   }
 
   private async pollHealth(dispatch: (action: UiAction) => void): Promise<void> {

@@ -7,6 +7,7 @@ import {
   parseVector,
   splitCombined,
   combinedQuery,
+  newRefusals,
   statsFromResults,
 } from './parse.js';
 
@@ -123,5 +124,17 @@ describe('combinedQuery / splitCombined', () => {
       ],
       clientTarget: [],
     });
+  });
+});
+
+describe('newRefusals', () => {
+  it('logs a refused /endpoints once, again when the reason changes or after it was fixed', () => {
+    const bad = new Map([['gateway-1', 'gateway-1: catalog.endpoints: expected array']]);
+    expect(newRefusals(new Map(), bad)).toEqual(['gateway-1: catalog.endpoints: expected array']);
+    expect(newRefusals(bad, bad)).toEqual([]);
+    const other = new Map([['gateway-1', 'gateway-1: catalog.panic: expected boolean']]);
+    expect(newRefusals(bad, other)).toEqual(['gateway-1: catalog.panic: expected boolean']);
+    expect(newRefusals(bad, new Map())).toEqual([]);
+    expect(newRefusals(new Map(), bad)).toHaveLength(1);
   });
 });
