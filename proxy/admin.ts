@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { AdminConfigDocument, AdminEndpointsDocument } from './schema/admin.js';
 
 /**
  * The admin API, on its own port, off the data path: /metrics, /healthz, /ready, /config, /endpoints,
@@ -12,8 +13,9 @@ export interface AdminSources {
   healthz(): Promise<{ ok: boolean; detail: string }>;
   /** 200 when registered and healthy. */
   ready(): Promise<{ ok: boolean; detail: string }>;
-  config(): unknown;
-  endpoints(): unknown;
+  /** The contract of both documents is in proxy/schema/admin.ts (the CLI parses them with it). */
+  config(): AdminConfigDocument;
+  endpoints(): AdminEndpointsDocument;
   /** The fault set this sidecar applies (absent: no fault engine, `/faults` is 404). */
   faults?: () => unknown;
 }

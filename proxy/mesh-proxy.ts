@@ -22,6 +22,7 @@ import type { ConfigSnapshot, EffectiveConfig, ResilienceConfig } from './schema
 import { EMPTY_SNAPSHOT, effectiveConfig } from './schema/config.js';
 import type { RejectedConfigDocument } from './schema/config-documents.js';
 import { rejectionChanges } from './schema/config-documents.js';
+import type { AdminConfigDocument, AdminEndpointsDocument } from './schema/admin.js';
 
 /**
  * The data plane shared by the sidecar and standalone mode: listeners, upstreams, live config.
@@ -289,9 +290,9 @@ export class MeshProxy {
   }
 
   /** `/endpoints` of the admin API. */
-  endpointsView(): Record<string, unknown> {
+  endpointsView(): AdminEndpointsDocument {
     const now = this.clock.now();
-    const out: Record<string, unknown> = {};
+    const out: AdminEndpointsDocument = {};
     for (const [name, up] of this.upstreams) {
       const slowStart = up.slowStartFactors();
       out[name] = {
@@ -322,8 +323,8 @@ export class MeshProxy {
   }
 
   /** `/config` of the admin API. */
-  configView(): Record<string, unknown> {
-    const effective: Record<string, unknown> = {};
+  configView(): Omit<AdminConfigDocument, 'bootstrap'> {
+    const effective: AdminConfigDocument['effective'] = {};
     for (const [name, up] of this.upstreams) {
       effective[name] = { ...up.config, fixed: this.fixed.has(name) };
     }
@@ -331,7 +332,7 @@ export class MeshProxy {
       source: this.configSource,
       appliedAt: this.configAppliedAt ?? null,
       valid: this.rejectedDocuments.length === 0,
-      rejected: this.rejectedDocuments,
+      rejected: [...this.rejectedDocuments],
       documents: this.snapshot,
       effective,
     };

@@ -10,8 +10,8 @@ import { buildStatus, formatStatus } from './status.js';
 const GATEWAY_EJECTS_CATALOG_2: EndpointsView = {
   catalog: {
     endpoints: [
-      { id: 'catalog-1', state: 'healthy' },
-      { id: 'catalog-2', state: 'ejected' },
+      { id: 'catalog-1', state: 'healthy', active: 0 },
+      { id: 'catalog-2', state: 'ejected', active: 0 },
     ],
   },
 };
@@ -20,7 +20,7 @@ describe('outliersFromEndpoints', () => {
   it('counts the callers that eject each instance and reads in-flight from its own sidecar', () => {
     const views = new Map<string, EndpointsView>([
       ['gateway-1', GATEWAY_EJECTS_CATALOG_2],
-      ['gateway-2', { catalog: { endpoints: [{ id: 'catalog-2', state: 'ejected' }] } }],
+      ['gateway-2', { catalog: { endpoints: [{ id: 'catalog-2', state: 'ejected', active: 0 }] } }],
       ['catalog-2', { catalog: { endpoints: [{ id: 'app', state: 'healthy', active: 3 }] } }],
     ]);
     const out = outliersFromEndpoints(views);
@@ -72,7 +72,7 @@ services:
     const outliers = outliersFromEndpoints(
       new Map<string, EndpointsView>([
         ['gateway-1', GATEWAY_EJECTS_CATALOG_2],
-        ['ingress', { gateway: { endpoints: [{ id: 'gateway-1', state: 'healthy' }] } }],
+        ['ingress', { gateway: { endpoints: [{ id: 'gateway-1', state: 'healthy', active: 0 }] } }],
       ]),
     );
     const status = buildStatus(mesh, containers, new Map(), true, outliers);
@@ -84,6 +84,13 @@ services:
     expect(text).toMatch(/HEALTH\s+EJECTED BY/);
     expect(rowOf(text, 'catalog-2')).toMatch(/\sgateway-1$/);
     expect(rowOf(text, 'catalog-1')).toMatch(/\s-$/);
+  });
+
+  it('warns about a proxy whose /endpoints is not the document this CLI reads', () => {
+    const problem = 'gateway-1 http://10.0.0.2:15000/endpoints: not the admin document this meshdev reads: x';
+    const status = buildStatus(mesh, containers, new Map(), true, {}, [problem]);
+    expect(formatStatus(status).split('\n').at(-1)).toBe(`warning: ${problem}`);
+    expect(formatStatus(buildStatus(mesh, containers, new Map(), true, {}))).not.toContain('warning:');
   });
 
   it('says "?" when no proxy could be asked (e.g. Docker Desktop, where bridge networks are not routed)', () => {

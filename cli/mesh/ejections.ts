@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { INSTANCE_PORTS } from '../../proxy/schema/index.js';
+import { AdminDocumentError, INSTANCE_PORTS, parseAdminEndpoints } from '../../proxy/schema/index.js';
+import type { AdminEndpoint, AdminEndpointsDocument } from '../../proxy/schema/index.js';
 import { containerAddress } from '../runtime/address.js';
 import type { ProjectContainer } from '../runtime/docker.js';
 import { getJson } from '../runtime/http-json.js';
@@ -18,9 +19,9 @@ export interface OutlierView {
   readonly active: number | undefined;
 }
 
-/** `/endpoints` of one sidecar: per upstream, its endpoints with id, state and requests in flight. */
+/** The parts of a sidecar's `/endpoints` (proxy/schema/admin.ts) that say who is ejected and how busy. */
 export type EndpointsView = Readonly<
-  Record<string, { readonly endpoints?: ReadonlyArray<{ id?: string; state?: string; active?: number }> }>
+  Record<string, { readonly endpoints: ReadonlyArray<Pick<AdminEndpoint, 'id' | 'state' | 'active'>> }>
 >;
 
 /**
@@ -32,10 +33,9 @@ export function outliersFromEndpoints(views: ReadonlyMap<string, EndpointsView>)
   const active = new Map<string, number>();
   for (const [caller, view] of views) {
     for (const upstream of Object.values(view)) {
-      for (const e of upstream.endpoints ?? []) {
-        if (e.id === undefined) continue;
+      for (const e of upstream.endpoints) {
         if (e.id === 'app') {
-          active.set(caller, (active.get(caller) ?? 0) + (e.active ?? 0));
+          active.set(caller, (active.get(caller) ?? 0) + e.active);
           continue;
         }
         if (!ejectedBy.has(e.id)) ejectedBy.set(e.id, []);
@@ -68,17 +68,27 @@ export function runningProxies(containers: readonly ProjectContainer[]): Running
   return out;
 }
 
+/** What the proxies' admin APIs said: their `/endpoints` by caller, and those that answered garbage. */
+export interface ProxyEndpoints {
+  readonly views: Map<string, AdminEndpointsDocument>;
+  /** By caller: why its answer is not an `/endpoints` document (a sidecar of another meshdev version). */
+  readonly invalid: Map<string, string>;
+}
+
 /**
- * Every proxy's `/endpoints` on its admin port, by caller; a proxy that does not answer is left
- * out (and its cached address forgotten). `addresses` caches container addresses across calls.
+ * Every proxy's `/endpoints` on its admin port, by caller, parsed with the schema's contract. A
+ * proxy that does not answer is left out (and its cached address forgotten): it is starting or
+ * gone. One that answers with another shape is left out too, with the reason in `invalid`.
+ * `addresses` caches container addresses across calls.
  */
 export async function readProxyEndpoints(
   docker: Docker,
   proxies: readonly RunningProxy[],
   addresses: Map<string, string> = new Map(),
   timeoutMs = 1500,
-): Promise<Map<string, EndpointsView>> {
-  const views = new Map<string, EndpointsView>();
+): Promise<ProxyEndpoints> {
+  const views = new Map<string, AdminEndpointsDocument>();
+  const invalid = new Map<string, string>();
   await Promise.all(
     proxies.map(async (p) => {
       try {
@@ -87,14 +97,13 @@ export async function readProxyEndpoints(
           host = await containerAddress(docker, p.id);
           addresses.set(p.id, host);
         }
-        views.set(
-          p.caller,
-          await getJson<EndpointsView>(`http://${host}:${INSTANCE_PORTS.admin}/endpoints`, timeoutMs),
-        );
-      } catch {
-        addresses.delete(p.id);
+        const url = `http://${host}:${INSTANCE_PORTS.admin}/endpoints`;
+        views.set(p.caller, parseAdminEndpoints(await getJson<unknown>(url, timeoutMs), `${p.caller} ${url}`));
+      } catch (err) {
+        if (err instanceof AdminDocumentError) invalid.set(p.caller, err.message);
+        else addresses.delete(p.id);
       }
     }),
   );
-  return views;
+  return { views, invalid };
 }

@@ -41,6 +41,8 @@ export interface MeshStatus {
     readonly grafana: string | null;
   };
   readonly consulReachable: boolean;
+  /** Proxies whose admin `/endpoints` is not the document this CLI reads (left out of `ejectedBy`). */
+  readonly adminProblems: readonly string[];
 }
 
 export function meshEndpoints(mesh: ResolvedMesh, grafanaRunning: boolean): MeshStatus['endpoints'] {
@@ -63,6 +65,7 @@ export function buildStatus(
   health: ReadonlyMap<string, ConsulInstanceHealth>,
   consulReachable: boolean,
   outliers?: Readonly<Record<string, OutlierView>>,
+  adminProblems: readonly string[] = [],
 ): MeshStatus {
   const byService = new Map(containers.map((c) => [c.composeService, c]));
   const services = mesh.services.map((svc) => ({
@@ -96,6 +99,7 @@ export function buildStatus(
     components,
     endpoints: meshEndpoints(mesh, grafanaRunning),
     consulReachable,
+    adminProblems,
   };
 }
 
@@ -114,9 +118,9 @@ export async function collectStatus(docker: Docker, mesh: ResolvedMesh): Promise
     }
   }
   const proxies = runningProxies(containers);
-  const views = await readProxyEndpoints(docker, proxies);
+  const { views, invalid } = await readProxyEndpoints(docker, proxies);
   const outliers = views.size > 0 ? outliersFromEndpoints(views) : undefined;
-  return buildStatus(mesh, containers, health, consulReachable, outliers);
+  return buildStatus(mesh, containers, health, consulReachable, outliers, [...invalid.values()].sort());
 }
 
 /** The human table of `meshdev status`. */
@@ -150,5 +154,6 @@ export function formatStatus(status: MeshStatus): string {
   lines.push(`consul      ${e.consul}${status.consulReachable ? '' : '  (not reachable)'}`);
   lines.push(`prometheus  ${e.prometheus}`);
   if (e.grafana) lines.push(`grafana     ${e.grafana}`);
+  for (const problem of status.adminProblems) lines.push(`warning: ${problem}`);
   return lines.join('\n');
 }

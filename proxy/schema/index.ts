@@ -9,6 +9,7 @@
  *  - config-documents.ts: judging those documents one by one (a bad one is rejected by its key)
  *  - json-document.ts: the checks every hand-written JSON document in KV passes first
  *  - faults.ts: faults, partitions and header-fault settings in Consul KV, watched by sidecars
+ *  - admin.ts: what a sidecar's admin API answers on /endpoints and /config, read by the CLI
  */
 export * from './topology.js';
 export * from './bootstrap.js';
@@ -20,3 +21,4 @@ export * from './config.js';
 export * from './config-documents.js';
 export * from './json-document.js';
 export * from './faults.js';
+export * from './admin.js';

@@ -6,6 +6,7 @@ import { eventually, request, startHttpServer } from '../support/http.js';
 import type { TestServer } from '../support/http.js';
 import { startTestSidecar } from '../support/sidecar.js';
 import type { RunningSidecar } from '../../proxy/sidecar.js';
+import { parseAdminConfig, parseAdminEndpoints } from '../../proxy/schema/admin.js';
 
 /**
  * The sidecar against a real Consul agent and real HTTP apps: registration (shape, health check),
@@ -111,21 +112,30 @@ describe('sidecar with a real consul agent', () => {
     expect(ready).toBe(true);
     const metrics = (await request(`http://127.0.0.1:${gw.adminPort}/metrics`)).body;
     expect(metrics).toMatch(/meshdev_requests_total\{direction="outbound",upstream="catalog",status_class="2xx"\} \d+/);
-    const endpoints = JSON.parse((await request(`http://127.0.0.1:${gw.adminPort}/endpoints`)).body) as Record<
-      string,
-      { endpoints: { id: string }[] }
-    >;
-    expect(endpoints.catalog?.endpoints.map((e: { id: string }) => e.id).sort()).toEqual(['catalog-1', 'catalog-2']);
+    // /endpoints and /config are the contract the CLI reads them by (proxy/schema/admin.ts).
+    const endpoints = parseAdminEndpoints(
+      JSON.parse((await request(`http://127.0.0.1:${gw.adminPort}/endpoints`)).body),
+      'gateway-1 /endpoints',
+    );
+    expect(endpoints.catalog?.endpoints.map((e) => e.id).sort()).toEqual(['catalog-1', 'catalog-2']);
+    expect(Object.keys(endpoints).sort()).toEqual(['catalog', 'gateway']);
+    const config = parseAdminConfig(
+      JSON.parse((await request(`http://127.0.0.1:${gw.adminPort}/config`)).body),
+      'gateway-1 /config',
+    );
+    expect(config.bootstrap?.instanceId).toBe('gateway-1');
+    expect(config.effective.gateway?.fixed).toBe(true);
+    expect(config.effective.catalog?.fixed).toBe(false);
 
     // The app of catalog-2 stops answering its health check: its sidecar's /healthz fails, Consul marks it critical,
     // and the gateway stops sending to it (while it stays registered and visible as critical).
     appHealthy.set('catalog-2', false);
     await eventually(
       async () => {
-        const eps = JSON.parse((await request(`http://127.0.0.1:${gw.adminPort}/endpoints`)).body) as Record<
-          string,
-          { endpoints: { id: string }[] }
-        >;
+        const eps = parseAdminEndpoints(
+          JSON.parse((await request(`http://127.0.0.1:${gw.adminPort}/endpoints`)).body),
+          'gateway-1 /endpoints',
+        );
         return eps.catalog?.endpoints.length === 1;
       },
       { timeoutMs: 10_000, what: 'catalog-2 removed from the gateway endpoints' },

@@ -13,6 +13,7 @@ import {
   containersByInstance,
   describeDockerEvent,
   metricQueries,
+  newRefusals,
   parseVector,
   splitCombined,
   statsFromResults,
@@ -55,6 +56,8 @@ export class DataLayer {
   private readonly queries: ReturnType<typeof metricQueries>;
   private readonly query: string;
   private readonly addresses = new Map<string, string>();
+  /** By caller: the last reason its `/endpoints` was refused, so the log says it once, not every refresh. */
+  private refusedEndpoints: ReadonlyMap<string, string> = new Map();
   private timer: NodeJS.Timeout | undefined;
   private events: NodeJS.ReadableStream | undefined;
   private stopped = false;
@@ -135,8 +138,12 @@ export class DataLayer {
   }
 
   private async pollProxies(dispatch: (action: UiAction) => void, proxies: readonly RunningProxy[]): Promise<void> {
-    const views = await readProxyEndpoints(this.docker, proxies, this.addresses, HTTP_TIMEOUT_MS);
+    const { views, invalid } = await readProxyEndpoints(this.docker, proxies, this.addresses, HTTP_TIMEOUT_MS);
     dispatch({ type: 'outliers', now: this.now(), outliers: outliersFromEndpoints(views) });
+    const news = newRefusals(this.refusedEndpoints, invalid);
+    this.refusedEndpoints = invalid;
+    for (const why of news)
+      dispatch({ type: 'log', event: { at: this.now(), source: 'sidecar', level: 'error', text: why } });
   }
 
   private async pollHealth(dispatch: (action: UiAction) => void): Promise<void> {

@@ -7,9 +7,9 @@ import {
   parseVector,
   splitCombined,
   combinedQuery,
+  newRefusals,
   statsFromResults,
 } from './parse.js';
-import { sparkline } from '../views/format.js';
 
 const sample = (labels: Record<string, string>, value: number): Sample => ({ labels, value });
 const empty: MetricResults = {
@@ -99,14 +99,6 @@ describe('describeDockerEvent', () => {
   });
 });
 
-describe('sparkline', () => {
-  it('scales to the largest sample, pads to the width and keeps the newest samples', () => {
-    expect(sparkline([0, 5, 10], 5)).toBe('  ▁▅█');
-    expect(sparkline([1, 2, 3, 4], 2)).toBe('▆█');
-    expect(sparkline([0, 0], 2)).toBe('▁▁');
-  });
-});
-
 describe('combinedQuery / splitCombined', () => {
   const queries = { serviceRps: 'sum by (service) (rate(x[10s]))', clientTarget: 'sum(meshdev_client_target_rate)' };
 
@@ -132,5 +124,17 @@ describe('combinedQuery / splitCombined', () => {
       ],
       clientTarget: [],
     });
+  });
+});
+
+describe('newRefusals', () => {
+  it('logs a refused /endpoints once, again when the reason changes or after it was fixed', () => {
+    const bad = new Map([['gateway-1', 'gateway-1: catalog.endpoints: expected array']]);
+    expect(newRefusals(new Map(), bad)).toEqual(['gateway-1: catalog.endpoints: expected array']);
+    expect(newRefusals(bad, bad)).toEqual([]);
+    const other = new Map([['gateway-1', 'gateway-1: catalog.panic: expected boolean']]);
+    expect(newRefusals(bad, other)).toEqual(['gateway-1: catalog.panic: expected boolean']);
+    expect(newRefusals(bad, new Map())).toEqual([]);
+    expect(newRefusals(new Map(), bad)).toHaveLength(1);
   });
 });

@@ -155,3 +155,13 @@ export function describeDockerEvent(ev: {
       : (a['com.docker.compose.service'] ?? a.name ?? '?');
   return { subject, action: action.replace(/^health_status: /, 'health: ').replace(/^kill$/, 'killed') };
 }
+
+/**
+ * The refusals worth a log line: a proxy's `/endpoints` refused now and not for the same reason
+ * last round (`before` and `now` by caller). The same refusal every second is said once.
+ */
+export function newRefusals(before: ReadonlyMap<string, string>, now: ReadonlyMap<string, string>): string[] {
+  const out: string[] = [];
+  for (const [caller, why] of now) if (before.get(caller) !== why) out.push(why);
+  return out;
+}

@@ -1,4 +1,26 @@
-import type { UiState } from './types.js';
+import type { InstanceContainers, HealthStatus, OutlierView, RequestStats, UiState } from './types.js';
+
+/** A line of the services table. */
+export interface ServiceRow {
+  readonly name: string;
+  /** Instances that serve now (see isServing), out of `total`. */
+  readonly serving: number;
+  readonly total: number;
+  readonly stats: RequestStats | undefined;
+  /** Requests/s samples, oldest first. */
+  readonly spark: readonly number[];
+  /** A fault targets the service or one of its instances. */
+  readonly faulted: boolean;
+}
+
+/** A line of the instances table. */
+export interface InstanceRow {
+  readonly id: string;
+  readonly containers: InstanceContainers | undefined;
+  readonly health: HealthStatus | undefined;
+  readonly outliers: OutlierView | undefined;
+  readonly stats: RequestStats | undefined;
+}
 
 /** Services shown under the current filter: a service matches by its name or any instance id. */
 export function visibleServices(state: UiState): UiState['layout']['services'] {
@@ -23,8 +45,49 @@ export function selectionTarget(state: UiState): string | undefined {
   return state.view.focus === 'instances' ? selectedInstance(state) : selectedService(state)?.name;
 }
 
-export function healthyCount(state: UiState, instances: readonly string[]): number {
-  return instances.filter((i) => state.health[i] === 'passing' && state.containers[i]?.app === 'running').length;
+/**
+ * Whether an instance serves requests now: its app container runs, Consul's check passes, and no
+ * caller's outlier detection has ejected it. Consul and Docker alone miss the instance that answers
+ * its health check and fails its callers' requests (an injected abort, a bad release): its callers
+ * stop sending to it, so it serves no one whatever its check says.
+ */
+export function isServing(state: UiState, instance: string): boolean {
+  return (
+    state.containers[instance]?.app === 'running' &&
+    state.health[instance] === 'passing' &&
+    (state.outliers[instance]?.ejectedBy.length ?? 0) === 0
+  );
+}
+
+/** The services table's UP column: how many of `instances` serve (see isServing). */
+export function servingCount(state: UiState, instances: readonly string[]): number {
+  let n = 0;
+  for (const i of instances) if (isServing(state, i)) n++;
+  return n;
+}
+
+/** The services table: one row per visible service. */
+export function serviceRows(state: UiState): ServiceRow[] {
+  const faultedServices = new Set(state.faults.map((f) => f.target.replace(/-\d+$/, '')));
+  return visibleServices(state).map((s) => ({
+    name: s.name,
+    serving: servingCount(state, s.instances),
+    total: s.instances.length,
+    stats: state.services[s.name],
+    spark: state.sparks[s.name] ?? [],
+    faulted: faultedServices.has(s.name),
+  }));
+}
+
+/** The instances table: the selected service's instances. */
+export function instanceRows(state: UiState): InstanceRow[] {
+  return (selectedService(state)?.instances ?? []).map((id) => ({
+    id,
+    containers: state.containers[id],
+    health: state.health[id],
+    outliers: state.outliers[id],
+    stats: state.instances[id],
+  }));
 }
 
 /** Seconds left of a TTL, never negative; undefined for no TTL. */

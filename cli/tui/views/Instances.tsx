@@ -1,15 +1,7 @@
 import { Box, Text } from 'ink';
-import type { HealthStatus, InstanceContainers, OutlierView, RequestStats } from '../state/types.js';
+import type { InstanceRow } from '../state/select.js';
 import { fit, fmtPct, fmtRps, right } from './format.js';
 import { stateMeaning, useTheme } from './theme.js';
-
-export interface InstanceRow {
-  readonly id: string;
-  readonly containers: InstanceContainers | undefined;
-  readonly health: HealthStatus | undefined;
-  readonly outliers: OutlierView | undefined;
-  readonly stats: RequestStats | undefined;
-}
 
 export interface InstancesTableProps {
   readonly service: string;

@@ -1,16 +1,7 @@
 import { Box, Text } from 'ink';
-import type { RequestStats } from '../state/types.js';
+import type { ServiceRow } from '../state/select.js';
 import { fit, fmtMs, fmtPct, fmtRps, right, sparkline } from './format.js';
 import { useTheme } from './theme.js';
-
-export interface ServiceRow {
-  readonly name: string;
-  readonly healthy: number;
-  readonly total: number;
-  readonly stats: RequestStats | undefined;
-  readonly spark: readonly number[];
-  readonly faulted: boolean;
-}
 
 export interface ServicesTableProps {
   readonly rows: readonly ServiceRow[];
@@ -21,7 +12,7 @@ export interface ServicesTableProps {
 
 const FIXED = 2 + 14 + 8 + 8 + 8 + 8 + 8 + 1;
 
-/** One line per service: healthy/total, rps, success, p50/p99 and a sparkline of rps. */
+/** One line per service: serving/total, rps, success, p50/p99 and a sparkline of rps. */
 export function ServicesTable({ rows, selected, focused, width }: ServicesTableProps) {
   const theme = useTheme();
   const sparkWidth = Math.max(0, Math.min(60, width - FIXED));
@@ -39,7 +30,7 @@ export function ServicesTable({ rows, selected, focused, width }: ServicesTableP
       {rows.length === 0 ? <Text color={theme.color('dim')}> no service matches the filter</Text> : null}
       {rows.map((r) => {
         const isSel = r.name === selected;
-        const up = r.healthy === r.total ? 'ok' : r.healthy === 0 ? 'bad' : 'warn';
+        const up = r.serving === r.total ? 'ok' : r.serving === 0 ? 'bad' : 'warn';
         const ok = r.stats?.success;
         const okMeaning = ok === undefined ? 'dim' : ok >= 0.99 ? 'ok' : ok >= 0.9 ? 'warn' : 'bad';
         return (
@@ -47,7 +38,7 @@ export function ServicesTable({ rows, selected, focused, width }: ServicesTableP
             {isSel ? '>' : ' '}
             {r.faulted ? '!' : ' '}
             {fit(r.name, 14)}
-            <Text color={theme.color(up)}>{right(`${r.healthy}/${r.total}`, 8)}</Text>
+            <Text color={theme.color(up)}>{right(`${r.serving}/${r.total}`, 8)}</Text>
             {right(fmtRps(r.stats?.rps), 8)}
             <Text color={theme.color(okMeaning)}>{right(fmtPct(ok), 8)}</Text>
             {right(fmtMs(r.stats?.p50Ms), 8)}

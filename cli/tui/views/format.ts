@@ -2,12 +2,34 @@
 
 const BARS = '▁▂▃▄▅▆▇█';
 
-/** The last `width` samples as bars scaled to the largest of them; flat zero draws the lowest bar. */
+/** Below this many requests/s a window is drawn against this scale: a trickle stays low, not full height. */
+export const SPARK_FLOOR_RPS = 1;
+/** Steady traffic reaches this share of the height, leaving room above it for a spike to stand out. */
+const STEADY_SHARE = 0.75;
+
+/**
+ * The value a sparkline draws at full height: the window's largest sample, but never less than
+ * its mean over STEADY_SHARE (steady traffic draws a line at three quarters, not a wall of full
+ * blocks) nor less than SPARK_FLOOR_RPS (an idle service draws low).
+ */
+export function sparkScale(window: readonly number[]): number {
+  let max = 0;
+  let sum = 0;
+  for (const v of window) {
+    if (v > max) max = v;
+    sum += v;
+  }
+  const mean = window.length === 0 ? 0 : sum / window.length;
+  return Math.max(max, mean / STEADY_SHARE, SPARK_FLOOR_RPS);
+}
+
+/** The last `width` samples as bars, scaled to what they show (sparkScale); right-aligned. */
 export function sparkline(values: readonly number[], width: number): string {
   if (width <= 0) return '';
   const tail = values.slice(-width);
-  const max = Math.max(0, ...tail);
-  const bars = tail.map((v) => (max <= 0 ? BARS[0]! : BARS[Math.min(7, Math.round((v / max) * 7))]!)).join('');
+  const top = sparkScale(tail);
+  const last = BARS.length - 1;
+  const bars = tail.map((v) => BARS[Math.min(last, Math.max(0, Math.round((v / top) * last)))]!).join('');
   return bars.padStart(width, ' ');
 }
 
