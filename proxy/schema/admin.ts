@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { SidecarBootstrap } from './bootstrap.js';
-import { BalancerNameSchema, EffectiveConfig, PolicyDocument, VersionPolicyDocument } from './config.js';
+import { BalancerNameSchema } from './balancers.js';
+import { EffectiveConfig, PolicyDocument, VersionPolicyDocument } from './config.js';
 import { formatIssue } from './issues.js';
 
 /**
