@@ -74,11 +74,6 @@ export const ChaosPolicy = z
   .refine((p) => p.version === undefined || p.service !== undefined, 'version needs a service');
 export type ChaosPolicy = z.infer<typeof ChaosPolicy>;
 
-/** `policy.set` as the `KEY=VALUE` assignments of `meshdev policy set` (values as JSON). */
-export function policyAssignments(p: ChaosPolicy): string[] {
-  return Object.entries(p.set).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-}
-
 export const ChaosStep = z
   .strictObject({
     name: Name.optional(),
