@@ -27,6 +27,7 @@ import {
 import type { ScaleOptions } from './scale.js';
 import { scaleService } from './scale.js';
 import type { PolicyTargetField } from './policy-target.js';
+import { resolvePolicyTarget } from './policy-target.js';
 import { checkSplit } from './split.js';
 import { resolveService, resolveTarget, sameTarget } from './targets.js';
 
@@ -231,6 +232,7 @@ export class MeshControl {
     target: PolicyTarget,
     assignments: readonly PolicyAssignment[],
   ): Promise<{ key: string; previous: Record<string, unknown>; stored: Record<string, unknown> }> {
+    resolvePolicyTarget(target.kind === 'defaults' ? { defaults: true } : target, this.mesh);
     this.checkPolicy(target, assignments);
     return policyWrite(async () => {
       const previous = await this.policies.read(target);

@@ -12,6 +12,7 @@ import { ControlMeshActions } from '../../cli/tui/actions.js';
 import { ConsulClient } from '../../proxy/consul/client.js';
 import type { FaultDocument } from '../../proxy/schema/faults.js';
 import { faultRulesPrefix } from '../../proxy/schema/faults.js';
+import { FieldError, Mesh as ApiMesh } from '../../cli/api.js';
 import { meshdev } from '../support/cli.js';
 import { startConsul } from '../support/consul.js';
 import type { ConsulAgent } from '../support/consul.js';
@@ -138,5 +139,15 @@ describe('after `meshdev scale catalog 4`', () => {
     ]);
     await ui.clearFaults('catalog-4');
     expect(await stored()).toEqual([]);
+  });
+
+  it('the programmatic API: typed faults on the scaled mesh; bad input names the field', async () => {
+    const control = (await ApiMesh.load(file, { cwd: dir })).control();
+    const doc = await control.addFault({ target: 'catalog-4', kind: 'abort', status: 503, percent: 50, ttlMs: 60_000 });
+    expect(doc).toMatchObject({ target: { instance: 'catalog-4' }, percent: 50, action: { status: 503 } });
+    const err = await control.addFault({ target: 'catalog', kind: 'delay', fixedMs: 700_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FieldError);
+    expect(err).toMatchObject({ field: 'fixedMs', exitCode: 2 });
+    expect(await control.clearAllFaults()).toEqual([doc.id]);
   });
 });
