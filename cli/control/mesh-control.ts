@@ -36,6 +36,7 @@ export interface ControlOptions {
   readonly consul?: string;
   /** The name the mesh's documents are kept under in KV (default: the topology's name). */
   readonly kvName?: string;
+  /** The Docker engine containers and the load generator are reached through (default: the mesh's). */
   readonly docker?: Docker;
   /** The clock documents are stamped with (createdAt, expiresAt). */
   readonly now?: () => Date;
