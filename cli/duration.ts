@@ -32,6 +32,19 @@ export interface DurationBounds {
  */
 export function parseDuration(text: string, what: string, bounds: DurationBounds = {}): number {
   const ms = parseDurationMs(text.trim(), (why) => new UsageError(`${what}: ${why}`));
+  checkDuration(ms, what, text, bounds);
+  return ms;
+}
+
+/**
+ * A duration already in milliseconds (typed input: the UI, the programmatic API, or text parsed
+ * earlier) against its bounds, with the message parseDuration gives; `shown` is the value as the
+ * user wrote it, when there was text.
+ */
+export function checkDuration(ms: number, what: string, shown: string, bounds: DurationBounds = {}): void {
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new UsageError(`${what}: "${shown}" is not a duration in whole milliseconds, ${EXAMPLES}`);
+  }
   const min = bounds.min ?? 0;
   const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
   if (ms < min || ms > max) {
@@ -41,9 +54,8 @@ export function parseDuration(text: string, what: string, bounds: DurationBounds
         : min === 0
           ? `at most ${durationText(max)}`
           : `from ${durationText(min)} to ${durationText(max)}`;
-    throw new UsageError(`${what}: "${text}" is out of range; expected ${range}`);
+    throw new UsageError(`${what}: "${shown}" is out of range; expected ${range}`);
   }
-  return ms;
 }
 
 function parseDurationMs(text: string, fail: (why: string) => UsageError): number {

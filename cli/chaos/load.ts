@@ -5,8 +5,8 @@ import type { InputFileKind } from '../input-file.js';
 import { decodeUtf8, MAX_PROBLEMS, readYamlData } from '../mesh/yaml-data.js';
 import type { YamlProblem } from '../mesh/yaml-data.js';
 import type { ResolvedMesh } from '../mesh/model.js';
-import { buildFault, buildPartition } from '../faults/build.js';
-import { resolveInstance } from '../faults/containers.js';
+import { faultDocument, partitionDocument, resolveInstance } from '../control/index.js';
+import { PARTITION_STEP_NAMING, faultSpecOfStep, faultStepNaming, partitionSpecOfStep } from './fault-step.js';
 import { checkPolicyStep } from './policy-step.js';
 import { Scenario } from './schema.js';
 import type { Plan } from './timeline.js';
@@ -36,7 +36,7 @@ function invalidYaml(source: string, problems: readonly YamlProblem[]): UsageErr
 
 /**
  * Parses and checks a scenario (its text, or its bytes as read, which must be UTF-8): YAML, schema,
- * times, and every target against the topology. Every problem names the file and, for the YAML and
+ * times, and every target against the mesh as loaded (a scaled instance included). Every problem names the file and, for the YAML and
  * the schema, the line and column.
  */
 export function parseScenario(
@@ -70,19 +70,10 @@ export function parseScenario(
     const where = `${source}: steps[${t.index}]`;
     try {
       if (s.fault !== undefined) {
-        const { target, abort, percent, ...rest } = s.fault;
-        buildFault(
-          target,
-          {
-            ...rest,
-            ...(abort === undefined ? {} : { abort: String(abort) }),
-            ...(percent === undefined ? {} : { percent: String(percent) }),
-          },
-          mesh,
-          now,
-        );
-      } else if (s.partition !== undefined) buildPartition(s.partition[0], s.partition[1], {}, mesh, now);
-      else if (s.policy !== undefined) checkPolicyStep(s.policy, mesh);
+        faultDocument(faultSpecOfStep(s.fault), mesh, now, { naming: faultStepNaming(s.fault) });
+      } else if (s.partition !== undefined) {
+        partitionDocument(partitionSpecOfStep(s.partition), mesh, now, { naming: PARTITION_STEP_NAMING });
+      } else if (s.policy !== undefined) checkPolicyStep(s.policy, mesh);
       else resolveInstance((s.kill ?? s.stop ?? s.pause ?? s.restart)!, mesh);
     } catch (err) {
       if (err instanceof UsageError) throw new UsageError(`${where}: ${err.message}`);

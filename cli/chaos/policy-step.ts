@@ -1,57 +1,53 @@
 import { UsageError } from '../errors.js';
-import { applyAssignments, assignmentProblems, keyOf } from '../../proxy/config-store.js';
-import type { PolicyStore, PolicyTarget } from '../../proxy/config-store.js';
+import type { MeshControl, PolicyAssignment, PolicyTarget } from '../control/index.js';
+import { formatAssignment, resolvePolicyTarget } from '../control/index.js';
+import { assignmentProblems } from '../control/policy-store.js';
 import type { ResolvedMesh } from '../mesh/model.js';
 import type { ChaosPolicy } from './schema.js';
-import { policyAssignments } from './schema.js';
 
 /**
  * A chaos step that changes live policy (`policy: { service: catalog, set: { balancer: peak-ewma } }`)
- * is `meshdev policy set` played by the timeline: the same assignments and the same validated write,
- * and on revert the document exactly as it was before the step.
+ * is `meshdev policy set` played by the timeline: the same typed assignments and the same validated
+ * write, and on revert the document exactly as it was before the step.
  */
 
-export function policyTarget(p: ChaosPolicy): PolicyTarget {
-  if (p.service === undefined) return { kind: 'defaults' };
-  return { kind: 'service', service: p.service, ...(p.version === undefined ? {} : { version: p.version }) };
+/** `policy.set` as typed assignments: the YAML values as they are (no detour through text). */
+export function policyAssignments(p: ChaosPolicy): PolicyAssignment[] {
+  return Object.entries(p.set).map(([k, value]) => ({ path: k.split('.'), value }));
+}
+
+const POLICY_FIELDS = { name: (field: string) => `policy.${field}` };
+
+export function policyTarget(p: ChaosPolicy, mesh: ResolvedMesh): PolicyTarget {
+  return resolvePolicyTarget({ service: p.service, version: p.version, defaults: p.defaults }, mesh, POLICY_FIELDS);
 }
 
 /**
- * Checks a policy step before anything runs (pure): the service and version exist in the topology
- * and every key and value is valid (assignmentProblems, as `meshdev policy set` checks them). Rules
- * between fields are checked by the write itself, on the document merged with what KV holds.
+ * Checks a policy step before anything runs (pure): the service and version exist in the mesh and
+ * every key and value is valid (as `meshdev policy set` checks them). Rules between fields are
+ * checked by the write itself, on the document merged with what KV holds.
  */
 export function checkPolicyStep(p: ChaosPolicy, mesh: ResolvedMesh): void {
-  if (p.service !== undefined) {
-    const service = mesh.services.find((s) => s.name === p.service);
-    if (service === undefined)
-      throw new UsageError(
-        `policy.service: "${p.service}" is not a service of the mesh (${mesh.services.map((s) => s.name).join(', ')})`,
-      );
-    if (p.version !== undefined && !mesh.instances.some((i) => i.service === p.service && i.version === p.version))
-      throw new UsageError(`policy.version: ${p.service} has no version "${p.version}"`);
-  }
-  const problems = assignmentProblems(policyAssignments(p), policyTarget(p));
+  const problems = assignmentProblems(policyAssignments(p), policyTarget(p, mesh));
   if (problems.length > 0) throw new UsageError(`policy.set: ${problems[0]!.key}: ${problems[0]!.message}`);
 }
 
-/** Applies the step through the policy store; returns the document it replaced, to write back on revert. */
+/** Applies the step; returns the document it replaced, to write back on revert. */
 export async function applyPolicyStep(
-  store: PolicyStore,
+  control: MeshControl,
   p: ChaosPolicy,
 ): Promise<{ previous: Record<string, unknown>; detail: string }> {
-  const target = policyTarget(p);
-  const previous = await store.read(target);
-  await store.write(target, applyAssignments(previous, policyAssignments(p)));
-  return { previous, detail: `policy ${keyOf(store.mesh, target)}: ${policyAssignments(p).join(' ')}` };
+  const assignments = policyAssignments(p);
+  const { key, previous } = await control.setPolicy(policyTarget(p, control.mesh), assignments);
+  return { previous, detail: `policy ${key}: ${assignments.map(formatAssignment).join(' ')}` };
 }
 
 export async function revertPolicyStep(
-  store: PolicyStore,
+  control: MeshControl,
   p: ChaosPolicy,
   previous: Record<string, unknown>,
 ): Promise<string> {
-  const target = policyTarget(p);
-  await store.write(target, previous);
-  return `restored ${keyOf(store.mesh, target)}${Object.keys(previous).length === 0 ? ' (removed: it did not exist)' : ''}`;
+  const target = policyTarget(p, control.mesh);
+  await control.writePolicy(target, previous);
+  return `restored ${control.policyKey(target)}${Object.keys(previous).length === 0 ? ' (removed: it did not exist)' : ''}`;
 }

@@ -36,7 +36,7 @@ describe('shipped chaos scenarios', () => {
       ),
     ).not.toThrow();
     expect(() => parseScenario(step('{ service: catalgo, set: { balancer: random } }'), 'x.yaml', mesh)).toThrow(
-      /x.yaml: steps\[0\]: policy.service: "catalgo" is not a service of the mesh/,
+      /x.yaml: steps\[0\]: policy.service: "catalgo" is not a service of mesh shop; services: gateway, catalog/,
     );
     expect(() => parseScenario(step('{ service: catalog, set: { balancer: fastest } }'), 'x.yaml', mesh)).toThrow(
       /x.yaml: steps\[0\]: policy.set: balancer: /,
@@ -44,6 +44,29 @@ describe('shipped chaos scenarios', () => {
     expect(() =>
       parseScenario(step('{ service: pricing, version: v9, set: { balancer: random } }'), 'x.yaml', mesh),
     ).toThrow(/policy.version: pricing has no version "v9"/);
+  });
+  it('a fault step is checked by the control domain, its messages naming the fields of the file', () => {
+    const step = (fault: string) =>
+      `name: x\nduration: 10s\nsteps: [{ at: 1s, fault: ${fault} }]\nobjectives: [{ successRate: 99 }]\n`;
+    expect(() => parseScenario(step('{ target: catalog, abort: 503, percent: 50 }'), 'x.yaml', mesh)).not.toThrow();
+    expect(() => parseScenario(step('{ target: catalog, abort: 503, percent: 150 }'), 'x.yaml', mesh)).toThrow(
+      /x\.yaml: steps\[0\]: fault\.percent: "150" is not a percentage; expected a number from 0 to 100/,
+    );
+    expect(() => parseScenario(step('{ target: catalog, delay: 11m }'), 'x.yaml', mesh)).toThrow(
+      /steps\[0\]: fault\.delay: "11m" is out of range; expected at most 10m/,
+    );
+    expect(() => parseScenario(step('{ target: catalog, abort: 503, reset: true }'), 'x.yaml', mesh)).toThrow(
+      /steps\[0\]: fault\.abort and fault\.reset conflict/,
+    );
+    expect(() => parseScenario(step('{ target: catalog, jitter: 5ms, abort: 503 }'), 'x.yaml', mesh)).toThrow(
+      /fault\.jitter needs fault\.delay/,
+    );
+    expect(() => parseScenario(step('{ target: catalog, tcp: true, abort: 503 }'), 'x.yaml', mesh)).toThrow(
+      /fault\.abort has no TCP variant; with fault\.tcp use fault\.delay, fault\.reset or fault\.bandwidth/,
+    );
+    expect(() => parseScenario(step('{ target: catalog-9, abort: 503 }'), 'x.yaml', mesh)).toThrow(
+      /steps\[0\]: fault\.target: "catalog-9" is not a service, service@version or instance/,
+    );
   });
   it('a target that is not in the topology is an error naming the step', () => {
     const text = 'name: x\nduration: 10s\nsteps: [{ at: 1s, kill: catalog-9 }]\nobjectives: [{ successRate: 99 }]\n';

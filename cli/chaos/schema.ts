@@ -26,8 +26,9 @@ import { ServiceName, VersionLabel } from '../../proxy/schema/topology.js';
  *                            # adds a fixed slack)
  *
  * Durations are strings as on the command line (`500ms`, `10s`, `1m30s`); `fault` takes the same
- * fields as the flags of `meshdev fault add`; `policy.set` takes the same KEY=VALUE pairs as
- * `meshdev policy set` (dotted keys, `null` unsets), written as a map.
+ * fields as the flags of `meshdev fault add`; `policy.set` takes the same keys as `meshdev policy
+ * set` (dotted keys, `null` unsets), written as a map whose YAML values are used as they are. Both
+ * are checked by the control domain (cli/control/), as the commands are.
  */
 
 /** Text with a unit (`10s`), read by planScenario; a bare YAML number (`at: 10`) has none. */
@@ -73,11 +74,6 @@ export const ChaosPolicy = z
   .refine((p) => (p.service === undefined) !== (p.defaults === undefined), 'give exactly one of service or defaults')
   .refine((p) => p.version === undefined || p.service !== undefined, 'version needs a service');
 export type ChaosPolicy = z.infer<typeof ChaosPolicy>;
-
-/** `policy.set` as the `KEY=VALUE` assignments of `meshdev policy set` (values as JSON). */
-export function policyAssignments(p: ChaosPolicy): string[] {
-  return Object.entries(p.set).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-}
 
 export const ChaosStep = z
   .strictObject({

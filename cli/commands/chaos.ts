@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { loadFaultContext } from '../faults/context.js';
+import { loadControl } from './control-options.js';
 import { loadScenario } from '../chaos/load.js';
 import { formatReport, runScenario } from '../chaos/run.js';
 import { meshActuators, prometheusClientMetrics } from '../chaos/actuators.js';
-import { connectDocker } from '../runtime/docker.js';
 import { MeshdevError } from '../errors.js';
 import { parseHttpUrl } from '../flags.js';
 import { sleep } from '../../proxy/backoff.js';
-import { PolicyStore } from '../../proxy/config-store.js';
 
 export function registerChaos(program: Command): void {
   const chaos = program
@@ -27,8 +25,8 @@ export function registerChaos(program: Command): void {
     .option('--json', 'machine-readable report')
     .action(async (file: string, opts: { file?: string; consul?: string; prometheus?: string; json?: boolean }) => {
       const prometheus = opts.prometheus === undefined ? undefined : parseHttpUrl(opts.prometheus, '--prometheus');
-      const { mesh, store } = await loadFaultContext(opts);
-      const policies = new PolicyStore(store.consul.baseUrl, mesh.name);
+      const control = await loadControl(opts);
+      const mesh = control.mesh;
       const { scenario, plan } = await loadScenario(file, mesh);
       const runId = randomBytes(2).toString('hex');
       const abort = new AbortController();
@@ -39,7 +37,7 @@ export function registerChaos(program: Command): void {
       process.on('SIGTERM', onSignal);
       try {
         const report = await runScenario(scenario, plan, {
-          actuators: meshActuators(mesh, { faults: store, policies }, connectDocker(), runId),
+          actuators: meshActuators(control, runId),
           metrics: prometheusClientMetrics(prometheus ?? `http://127.0.0.1:${mesh.topology.ports.prometheus}`),
           env: { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, signal ?? new AbortController().signal) },
           signal: abort.signal,

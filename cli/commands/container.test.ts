@@ -5,9 +5,9 @@ import { parseLogsInput } from './logs.js';
 
 describe('stop/restart --timeout', () => {
   it('is a duration in whole seconds, 0s to 10m', () => {
-    expect(parseStopTimeout('10s')).toBe(10);
+    expect(parseStopTimeout('10s')).toBe(10_000);
     expect(parseStopTimeout('0s')).toBe(0);
-    expect(parseStopTimeout('10m')).toBe(600);
+    expect(parseStopTimeout('10m')).toBe(600_000);
   });
   it.each([
     ['10', /has no unit/],

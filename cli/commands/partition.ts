@@ -1,11 +1,25 @@
 import type { Command } from 'commander';
+import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
-import { buildPartition } from '../faults/build.js';
-import { addMeshOptions, loadFaultContext, print } from '../faults/context.js';
-import type { MeshOpts } from '../faults/context.js';
-import { describePartition } from '../faults/format.js';
-import { resolveService } from '../faults/target.js';
-import { FaultId } from '../../proxy/schema/faults.js';
+import type { FieldNaming, PartitionField, PartitionSpec } from '../control/index.js';
+import { describePartition } from '../control/describe.js';
+import { parseServiceGroup } from '../values.js';
+import { addMeshOptions, loadControl, print } from './control-options.js';
+import type { ControlFlags } from './control-options.js';
+
+export const PARTITION_ARGS: FieldNaming<PartitionField> = {
+  name: (field) => ({ a: 'A', b: 'B', ttlMs: '--ttl', id: '--id' })[field],
+};
+
+/** `meshdev partition A B [--ttl] [--id]` -> a partition spec (each side a service or a comma-separated group). Pure. */
+export function partitionSpecFromArgs(a: string, b: string, flags: { ttl?: string; id?: string }): PartitionSpec {
+  return {
+    a: parseServiceGroup(a),
+    b: parseServiceGroup(b),
+    ...(flags.ttl === undefined ? {} : { ttlMs: parseDuration(flags.ttl, '--ttl') }),
+    ...(flags.id === undefined ? {} : { id: flags.id }),
+  };
+}
 
 export function registerPartition(program: Command): void {
   addMeshOptions(
@@ -19,13 +33,12 @@ export function registerPartition(program: Command): void {
       .option('--ttl <duration>', 'heal by itself after this long (1s-24h)')
       .option('--id <id>', 'choose the partition id (default: generated)')
       .option('--json', 'machine-readable output'),
-  ).action(async (a: string, b: string, opts: MeshOpts & { ttl?: string; id?: string; json?: boolean }) => {
-    if (opts.id !== undefined && !FaultId.safeParse(opts.id).success) {
-      throw new UsageError(`--id: "${opts.id}" is not an id (lower-case letters, digits, ".", "_", "-")`);
-    }
-    const { mesh, store } = await loadFaultContext(opts);
-    const doc = buildPartition(a, b, opts, mesh, new Date());
-    await store.addPartition(doc);
+  ).action(async (a: string, b: string, opts: ControlFlags & { ttl?: string; id?: string; json?: boolean }) => {
+    const spec = partitionSpecFromArgs(a, b, opts);
+    const control = await loadControl(opts);
+    const doc = await control.partition(spec, {
+      naming: { ...PARTITION_ARGS, text: (field) => (field === 'ttlMs' ? opts.ttl : undefined) },
+    });
     const at = new Date().toISOString();
     print(opts.json, `${at} partitioned ${doc.id}: ${describePartition(doc)}`, { at, partition: doc });
   });
@@ -37,29 +50,14 @@ export function registerPartition(program: Command): void {
       .argument('[a]')
       .argument('[b]')
       .option('--json', 'machine-readable output'),
-  ).action(async (a: string | undefined, b: string | undefined, opts: MeshOpts & { json?: boolean }) => {
+  ).action(async (a: string | undefined, b: string | undefined, opts: ControlFlags & { json?: boolean }) => {
     if ((a === undefined) !== (b === undefined))
       throw new UsageError('give both A and B, or neither (heal everything)');
-    const { mesh, store } = await loadFaultContext(opts);
-    // Both sides are checked against the topology before Consul is read.
-    const sides =
-      a === undefined
-        ? undefined
-        : {
-            a: a.split(',').map((s) => resolveService(s.trim(), mesh, 'A')),
-            b: b!.split(',').map((s) => resolveService(s.trim(), mesh, 'B')),
-          };
-    let ids: string[];
-    if (sides === undefined) {
-      ids = (await store.allKeys('partitions')).map((k) => k.slice(k.lastIndexOf('/') + 1));
-    } else {
-      const cuts = (p: { a: string[]; b: string[] }) =>
-        sides.a.some((x) =>
-          sides.b.some((y) => (p.a.includes(x) && p.b.includes(y)) || (p.b.includes(x) && p.a.includes(y))),
-        );
-      ids = (await store.list()).partitions.filter(cuts).map((p) => p.id);
-    }
-    for (const id of ids) await store.removePartition(id);
+    const control = await loadControl(opts);
+    const ids = await control.heal(
+      a === undefined ? undefined : { a: parseServiceGroup(a), b: parseServiceGroup(b!) },
+      PARTITION_ARGS,
+    );
     const at = new Date().toISOString();
     print(
       opts.json,

@@ -1,20 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { parseTopology } from '../mesh/load.js';
+import { resolveMesh } from '../mesh/model.js';
 import { parsePolicySet, policyTarget } from './policy.js';
 import { parseSplit } from './split.js';
 
-const topology = parseTopology(
-  [
-    'name: shop',
-    'services:',
-    '  gateway: { image: busybox, port: 3000, ingress: true, upstreams: [catalog] }',
-    '  catalog:',
-    '    image: busybox',
-    '    port: 3000',
-    '    versions: { v1: { replicas: 2 }, v2: { replicas: 1 } }',
-  ].join('\n'),
-  'mesh.yaml',
+const topology = resolveMesh(
+  parseTopology(
+    [
+      'name: shop',
+      'services:',
+      '  gateway: { image: busybox, port: 3000, ingress: true, upstreams: [catalog] }',
+      '  catalog:',
+      '    image: busybox',
+      '    port: 3000',
+      '    versions: { v1: { replicas: 2 }, v2: { replicas: 1 } }',
+    ].join('\n'),
+    'mesh.yaml',
+  ),
 );
 
 const usage = (fn: () => unknown, message: RegExp) => {
@@ -52,7 +55,7 @@ describe('parsePolicySet', () => {
   it('splits SERVICE from the assignments', () => {
     expect(parsePolicySet(['catalog', 'balancer=peak-ewma'], {}, topology)).toEqual({
       target: { kind: 'service', service: 'catalog' },
-      assignments: ['balancer=peak-ewma'],
+      assignments: [{ path: ['balancer'], value: 'peak-ewma' }],
     });
     expect(parsePolicySet(['balancer=random'], { defaults: true }, topology).target).toEqual({ kind: 'defaults' });
   });

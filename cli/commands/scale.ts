@@ -46,7 +46,7 @@ export function registerScale(program: Command): void {
         const target = parseScaleTarget(count);
         const timeoutMs = parseDuration(opts.timeout, '--timeout', WAIT_TIMEOUT_BOUNDS);
         const mesh = await Mesh.load(opts.file);
-        const plan = await mesh.scale(service, target, {
+        const plan = await mesh.control().scale(service, target, {
           timeoutMs,
           onProgress: (line) => process.stderr.write(`  ${line}\n`),
         });

@@ -25,7 +25,7 @@ export function colourOff(env: NodeJS.ProcessEnv): boolean {
   return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
 }
 
-/** Opens the dashboard on a running mesh, with faults read from and written to its Consul KV. */
+/** Opens the dashboard on a running mesh; it changes the mesh through the mesh's control, as the commands do. */
 export async function startUi(
   mesh: Mesh,
   options: { yes: boolean; refreshMs: number; noColor: boolean; fileFlag: string | undefined },
@@ -37,17 +37,8 @@ export async function startUi(
   process.env.CI = 'false';
   process.env.CONTINUOUS_INTEGRATION = 'false';
   preferProductionReact();
-  const [{ runUi }, { FaultStore }, { storeFaultActions, storeFaultSource }] = await Promise.all([
-    import('../tui/run.js'),
-    import('../faults/store.js'),
-    import('../tui/fault-adapter.js'),
-  ]);
-  const store = new FaultStore(`http://127.0.0.1:${mesh.resolved.topology.ports.consul}`, mesh.name);
-  await runUi(mesh, {
-    ...options,
-    faultActions: (m) => storeFaultActions(m, store),
-    faultSource: storeFaultSource(store),
-  });
+  const { runUi } = await import('../tui/run.js');
+  await runUi(mesh, options);
 }
 
 export function registerUi(program: Command): void {

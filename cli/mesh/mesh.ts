@@ -21,8 +21,8 @@ import type { ResolvedMesh } from './model.js';
 import { resolveMesh } from './model.js';
 import { applyScaleOverrides, NO_OVERRIDES, ScaleOverrides } from './scale.js';
 import type { ScalePlan, ScaleTarget } from './scale.js';
-import type { ScaleOptions } from './scale-apply.js';
-import { scaleService } from './scale-apply.js';
+import type { ControlOptions, ScaleOptions } from '../control/index.js';
+import { MeshControl } from '../control/index.js';
 import type { MeshStatus } from './status.js';
 import { collectStatus, meshEndpoints } from './status.js';
 import type { Topology } from '../../proxy/schema/index.js';
@@ -238,9 +238,18 @@ export class Mesh {
     return new StartedMesh(this, this.docker, this.resolved.topology.grafana);
   }
 
+  /**
+   * The control of this mesh (faults, partitions, containers, policy, scale, traffic). It reads the
+   * `meshdev scale` override again, so instances added by a scale since this mesh was loaded are
+   * known to it.
+   */
+  control(options: ControlOptions = {}): MeshControl {
+    return MeshControl.of(this.reloaded(), this.docker, options);
+  }
+
   /** Changes a service's replica count while the mesh runs (`meshdev scale`, `+`/`-` in the UI). */
   scale(service: string, target: ScaleTarget, options: ScaleOptions = {}): Promise<ScalePlan> {
-    return scaleService(this, this.docker, service, target, options);
+    return this.control().scale(service, target, options);
   }
 
   async status(): Promise<MeshStatus> {
@@ -258,6 +267,11 @@ export class StartedMesh implements AsyncDisposable {
 
   get endpoints(): MeshStatus['endpoints'] {
     return meshEndpoints(this.mesh.resolved, this.grafana);
+  }
+
+  /** The control of the running mesh: `await started.control.addFault({ target: 'catalog', kind: 'abort', status: 503 })`. */
+  get control(): MeshControl {
+    return this.mesh.control();
   }
 
   status(): Promise<MeshStatus> {

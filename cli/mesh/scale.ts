@@ -8,8 +8,8 @@ import { meshdevCommand } from '../invocation.js';
 /**
  * Scaling a service of a running mesh, as pure decisions: how many replicas each version of a
  * service has, which instances a new count adds or removes, and how the persisted override
- * (`.meshdev/<name>/scale.json`) changes the topology. The I/O (Compose, Consul) is in
- * `scale-apply.ts`.
+ * (`.meshdev/<name>/scale.json`) changes the topology. The I/O (Compose, Consul) is the control
+ * domain's (`cli/control/scale.ts`).
  *
  * Scaling only ever changes the tail of a service's instance list. Instances are numbered
  * `<service>-<n>` across versions in the order written, so adding a replica to any version but the

@@ -1,17 +1,16 @@
 import type Docker from 'dockerode';
 import { MeshdevError } from '../errors.js';
-import type { ProjectContainer } from '../runtime/docker.js';
 import { listProjectContainers } from '../runtime/docker.js';
+import type { MeshControl } from '../control/index.js';
 import type { LogFollow } from '../mesh/logs.js';
 import { findLogContainer, streamContainerLogs } from '../mesh/logs.js';
-import { loadgenRequest } from '../runtime/loadgen.js';
 import type { FaultDraft } from './state/types.js';
-import { INVOCATION, meshdevCommand } from '../invocation.js';
+import { draftFaultSpec } from './fault-adapter.js';
+import { meshdevCommand } from '../invocation.js';
 
 /**
  * Everything the UI can do to a mesh. The UI holds no logic of its own beyond presentation: each
- * method is the same domain call a CLI command makes. Container actions are implemented here with
- * dockerode; faults, partitions and scaling belong to other modules and come in as adapters.
+ * method is the same control call a CLI command makes (ControlMeshActions).
  */
 export interface MeshActions {
   kill(instance: string): Promise<void>;
@@ -35,121 +34,87 @@ export interface MeshActions {
   followLogs(instance: string, sidecar: boolean, onLine: (line: string) => void): Promise<LogFollow>;
 }
 
-/** The fault, partition and scale half of `MeshActions`, wired by the lead to `cli/faults/**`. */
-export type FaultActions = Pick<MeshActions, 'addFault' | 'clearFaults' | 'clearAllFaults' | 'partition' | 'scale'>;
-
-function notWired(what: string): () => Promise<never> {
-  return () =>
-    Promise.reject(
-      new MeshdevError('ENOTWIRED', `${what} is not available from the UI yet`, {
-        fix: `use the \`${INVOCATION.cli}\` command for ${what} meanwhile`,
-      }),
-    );
-}
-
-/**
- * ADAPTER (to be wired): until the fault module exists these actions fail with a clear message,
- * which the UI shows in the event log. Replace with calls into `cli/faults/**`.
- */
-export const UNWIRED_FAULT_ACTIONS: FaultActions = {
-  addFault: notWired('fault injection'),
-  clearFaults: notWired('clearing faults'),
-  clearAllFaults: notWired('clearing faults'),
-  partition: notWired('partitions'),
-  scale: notWired('scaling'),
-};
-
 /** Lines of history the log pane starts with (it shows what fits). */
 const LOG_PANE_TAIL = 100;
 
 /**
- * Container actions on the app container of an instance (the sidecar stays up, so its Consul
- * check turns critical and callers see failures: what a crashed service looks like), and traffic
- * control through the load generator's API on its container address.
+ * The UI's actions, each the call into the mesh's control that the matching command makes: the
+ * same container handling (timeouts, "already in that state", error codes), the same fault and
+ * partition checks, the same scale. Container actions act on the app container of an instance
+ * (the sidecar stays up, so its Consul check turns critical and callers see failures: what a
+ * crashed service looks like). After a scale the control is read again, so the new instances are
+ * targets like any other; `onScaled` tells the views.
  */
-export class DockerMeshActions implements MeshActions {
-  addFault: MeshActions['addFault'];
-  clearFaults: MeshActions['clearFaults'];
-  clearAllFaults: MeshActions['clearAllFaults'];
-  partition: MeshActions['partition'];
-  scale: MeshActions['scale'];
-
+export class ControlMeshActions implements MeshActions {
   constructor(
+    private control: MeshControl,
     private readonly docker: Docker,
-    private readonly project: string,
     private readonly bringDown: () => Promise<void>,
-    faults: FaultActions = UNWIRED_FAULT_ACTIONS,
-  ) {
-    this.addFault = faults.addFault;
-    this.clearFaults = faults.clearFaults;
-    this.clearAllFaults = faults.clearAllFaults;
-    this.partition = faults.partition;
-    this.scale = faults.scale;
-  }
-
-  /** Fault targets follow the mesh's shape: after a scale, the new instances can be faulted too. */
-  useFaultActions(faults: Omit<FaultActions, 'scale'>): void {
-    this.addFault = faults.addFault;
-    this.clearFaults = faults.clearFaults;
-    this.clearAllFaults = faults.clearAllFaults;
-    this.partition = faults.partition;
-  }
-
-  private async container(instance: string): Promise<ProjectContainer> {
-    const all = await listProjectContainers(this.docker, this.project);
-    const found =
-      all.find((c) => c.instance === instance && c.role === 'app') ?? all.find((c) => c.composeService === instance);
-    if (found === undefined) {
-      throw new MeshdevError('ENOINSTANCE', `no container for instance ${instance} in ${this.project}`, {
-        fix: `\`${meshdevCommand('status')}\` lists the instances; scaled-down instances have no container.`,
-      });
-    }
-    return found;
-  }
+    private readonly onScaled: (control: MeshControl) => void = () => undefined,
+  ) {}
 
   async kill(instance: string): Promise<void> {
-    await this.docker.getContainer((await this.container(instance)).id).kill();
+    await this.control.container('kill', instance);
   }
   async stop(instance: string): Promise<void> {
-    await this.docker.getContainer((await this.container(instance)).id).stop({ t: 5 });
+    await this.control.container('stop', instance);
   }
   async start(instance: string): Promise<void> {
-    const c = await this.container(instance);
-    // A paused container cannot be started; unpausing is what "start" means for it.
-    if (c.state === 'paused') await this.docker.getContainer(c.id).unpause();
-    else await this.docker.getContainer(c.id).start();
+    await this.control.container('start', instance);
   }
   async restart(instance: string): Promise<void> {
-    await this.docker.getContainer((await this.container(instance)).id).restart({ t: 5 });
+    await this.control.container('restart', instance);
   }
   async pause(instance: string): Promise<void> {
-    await this.docker.getContainer((await this.container(instance)).id).pause();
+    await this.control.container('pause', instance);
   }
   async unpause(instance: string): Promise<void> {
-    await this.docker.getContainer((await this.container(instance)).id).unpause();
+    await this.control.container('unpause', instance);
   }
 
-  private async loadgen(method: 'PUT' | 'POST', path: string, body?: unknown): Promise<void> {
-    await loadgenRequest(this.docker, this.project, method, path, body);
+  async addFault(target: string, fault: FaultDraft): Promise<void> {
+    await this.control.addFault(draftFaultSpec(target, fault), { createdBy: 'meshdev ui' });
+  }
+  async clearFaults(target: string): Promise<void> {
+    await this.control.clearFaults(target);
+  }
+  async clearAllFaults(): Promise<void> {
+    await this.control.clearAllFaults();
+  }
+  async partition(from: string, to: string, ttlMs: number): Promise<void> {
+    await this.control.partition({ a: [from], b: [to], ttlMs });
   }
 
-  setRate(rate: number): Promise<void> {
-    return this.loadgen('PUT', '/rate', { rate });
+  async scale(service: string, delta: 1 | -1): Promise<void> {
+    await this.control.scale(service, { kind: 'delta', delta });
+    this.control = this.control.reloaded();
+    this.onScaled(this.control);
+  }
+
+  async setRate(rate: number): Promise<void> {
+    await this.control.setTrafficRate(rate);
   }
   pauseTraffic(): Promise<void> {
-    return this.loadgen('POST', '/pause');
+    return this.control.pauseTraffic();
   }
   resumeTraffic(): Promise<void> {
-    return this.loadgen('POST', '/resume');
+    return this.control.resumeTraffic();
   }
   down(): Promise<void> {
     return this.bringDown();
   }
 
   async followLogs(instance: string, sidecar: boolean, onLine: (line: string) => void): Promise<LogFollow> {
-    const found = findLogContainer(await listProjectContainers(this.docker, this.project), instance, sidecar);
+    const project = this.control.mesh.project;
+    const found = findLogContainer(await listProjectContainers(this.docker, project), instance, sidecar);
     if (found === undefined) {
-      throw new MeshdevError('ENOINSTANCE', `no ${sidecar ? 'sidecar' : 'app'} container for ${instance}`);
+      throw new MeshdevError(
+        'ENOCONTAINER',
+        `no ${sidecar ? 'sidecar' : 'app'} container for ${instance} in project ${project}`,
+        {
+          fix: `\`${meshdevCommand('status')}\` lists the instances; scaled-down instances have no container.`,
+        },
+      );
     }
     return streamContainerLogs(this.docker, found.id, { tail: LOG_PANE_TAIL, follow: true, onLine });
   }

@@ -1,13 +1,9 @@
 import type { FaultDocument, PartitionDocument } from '../../proxy/schema/faults.js';
 import { formatTarget } from '../../proxy/schema/faults.js';
-import { describeAction } from '../faults/format.js';
-import type { FaultStore } from '../faults/store.js';
-import { uiFaultActions } from '../faults/ui-actions.js';
-import type { Mesh } from '../mesh/mesh.js';
-import type { FaultActions } from './actions.js';
-import { UNWIRED_FAULT_ACTIONS } from './actions.js';
+import type { FaultKind, FaultKindSpec, FaultSpec, MeshControl } from '../control/index.js';
+import { summarizeFault } from '../control/describe.js';
 import type { FaultSource } from './data/layer.js';
-import type { ActiveFault, ActivePartition } from './state/types.js';
+import type { ActiveFault, ActivePartition, FaultDraft } from './state/types.js';
 
 /** A fault document as the UI lists it: target, kind, a one-line summary, expiry. Pure. */
 export function toActiveFault(f: FaultDocument): ActiveFault {
@@ -15,7 +11,7 @@ export function toActiveFault(f: FaultDocument): ActiveFault {
     id: f.id,
     target: formatTarget(f.target),
     kind: f.action.type,
-    summary: `${describeAction(f.action)} ${f.percent}%${f.where === 'outbound' ? ` from ${f.from ?? 'callers'}` : ''}`,
+    summary: summarizeFault(f),
     expiresAt: Date.parse(f.expiresAt),
   };
 }
@@ -29,11 +25,30 @@ export function toActivePartition(p: PartitionDocument): ActivePartition {
   };
 }
 
+/** What the form's one number means for each kind of fault (the UI's entry per kind). */
+const DRAFT_VALUE: { readonly [K in FaultKind]: (value: number) => Extract<FaultKindSpec, { kind: K }> } = {
+  delay: (value) => ({ kind: 'delay', fixedMs: value }),
+  abort: (value) => ({ kind: 'abort', status: value }),
+  reset: () => ({ kind: 'reset' }),
+  blackhole: () => ({ kind: 'blackhole' }),
+  bandwidth: (value) => ({ kind: 'bandwidth', bytesPerSecond: value }),
+};
+
+/** The form's kind and number as the domain's typed values (an absent number is 0: the domain refuses it). */
+export function draftKindSpec(kind: FaultKind, value: number | undefined): FaultKindSpec {
+  return (DRAFT_VALUE[kind] as (value: number) => FaultKindSpec)(value ?? 0);
+}
+
+/** The fault form (or a preset) -> the fault spec every front door produces. Pure. */
+export function draftFaultSpec(target: string, d: FaultDraft): FaultSpec {
+  return { target, ...draftKindSpec(d.kind, d.value), percent: d.percent, ttlMs: d.ttlMs };
+}
+
 /** Where the UI reads active faults: the same Consul KV documents `meshdev fault ls` reads. */
-export function storeFaultSource(store: FaultStore): FaultSource {
+export function controlFaultSource(control: MeshControl): FaultSource {
   return {
     list: async () => {
-      const { faults, partitions } = await store.list();
+      const { faults, partitions } = await control.listFaults();
       const now = Date.now();
       return {
         faults: faults.filter((f) => Date.parse(f.expiresAt) > now).map(toActiveFault),
@@ -43,12 +58,4 @@ export function storeFaultSource(store: FaultStore): FaultSource {
       };
     },
   };
-}
-
-/**
- * The UI's fault actions: exactly what `meshdev fault add|rm` and `meshdev partition` do. Scaling
- * is wired by `runUi`, which also reshapes the views after it.
- */
-export function storeFaultActions(mesh: Mesh, store: FaultStore): FaultActions {
-  return { ...uiFaultActions(mesh.resolved, store), scale: UNWIRED_FAULT_ACTIONS.scale };
 }

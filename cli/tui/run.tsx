@@ -1,13 +1,13 @@
 import { render } from 'ink';
 import type { Mesh } from '../mesh/mesh.js';
+import type { ResolvedMesh } from '../mesh/model.js';
 import { connectDocker } from '../runtime/docker.js';
 import { alternateScreen } from './alternate-screen.js';
-import type { FaultActions } from './actions.js';
-import { DockerMeshActions } from './actions.js';
+import { ControlMeshActions } from './actions.js';
 import type { ExitRequest } from './App.js';
 import { App } from './App.js';
-import type { FaultSource } from './data/layer.js';
 import { DataLayer } from './data/layer.js';
+import { controlFaultSource } from './fault-adapter.js';
 import type { MeshLayout } from './state/types.js';
 import { meshdevCommand } from '../invocation.js';
 
@@ -20,17 +20,14 @@ export interface RunUiOptions {
   readonly noColor: boolean;
   /** How the user named the topology on the command line (for the reattach hint). */
   readonly fileFlag: string | undefined;
-  /** ADAPTERS: fault actions for a mesh (rebuilt after a scale) and where active faults are read. */
-  readonly faultActions?: (mesh: Mesh) => FaultActions;
-  readonly faultSource?: FaultSource;
 }
 
-export function layoutOf(mesh: Mesh, fileFlag: string | undefined): MeshLayout {
+export function layoutOf(mesh: ResolvedMesh, fileFlag: string | undefined): MeshLayout {
   const f = fileFlag === undefined ? '' : ` -f ${fileFlag}`;
   return {
     name: mesh.name,
     runtime: 'docker',
-    services: mesh.resolved.services.map((s) => ({ name: s.name, instances: s.instances.map((i) => i.id) })),
+    services: mesh.services.map((s) => ({ name: s.name, instances: s.instances.map((i) => i.id) })),
     reattachHint: meshdevCommand(`ui${f}`),
     stopHint: meshdevCommand(`down${f}`),
   };
@@ -42,32 +39,26 @@ export function layoutOf(mesh: Mesh, fileFlag: string | undefined): MeshLayout {
  */
 export async function runUi(mesh: Mesh, options: RunUiOptions): Promise<ExitRequest> {
   const docker = connectDocker();
-  const layout = layoutOf(mesh, options.fileFlag);
-  const actions = new DockerMeshActions(
-    docker,
-    mesh.resolved.project,
-    () => mesh.attach().down({ onProgress: (l) => process.stderr.write(`  ${l}\n`) }),
-    options.faultActions?.(mesh),
-  );
+  const control = mesh.control({ docker });
+  const layout = layoutOf(control.mesh, options.fileFlag);
   let exitRequest: ExitRequest = { down: false };
-  // `+`/`-` change the mesh's shape: the data layer then polls the new instances and the views
-  // list them. `meshdev scale` does the same through the same domain call.
-  let current = mesh;
   let live: { layer: DataLayer; dispatch: Parameters<DataLayer['start']>[0] } | undefined;
-  actions.scale = async (service, delta) => {
-    await current.scale(service, { kind: 'delta', delta });
-    current = current.reloaded();
-    if (options.faultActions !== undefined) actions.useFaultActions(options.faultActions(current));
-    live?.layer.setMesh(current.resolved);
-    live?.dispatch({ type: 'layout', layout: layoutOf(current, options.fileFlag) });
-  };
+  // `+`/`-` change the mesh's shape: the data layer then polls the new instances and the views
+  // list them. `meshdev scale` does the same through the same control call.
+  let current = control.mesh;
+  const actions = new ControlMeshActions(
+    control,
+    docker,
+    () => mesh.attach().down({ onProgress: (l) => process.stderr.write(`  ${l}\n`) }),
+    (next) => {
+      current = next.mesh;
+      live?.layer.setMesh(current);
+      live?.dispatch({ type: 'layout', layout: layoutOf(current, options.fileFlag) });
+    },
+  );
+  const faults = controlFaultSource(control);
   const subscribe = (dispatch: Parameters<DataLayer['start']>[0]) => {
-    const layer = new DataLayer({
-      docker,
-      mesh: current.resolved,
-      refreshMs: options.refreshMs,
-      ...(options.faultSource === undefined ? {} : { faults: options.faultSource }),
-    });
+    const layer = new DataLayer({ docker, mesh: current, refreshMs: options.refreshMs, faults });
     live = { layer, dispatch };
     layer.start(dispatch);
     return { stop: () => layer.stop(), refresh: () => void layer.refresh(dispatch) };

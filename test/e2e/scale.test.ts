@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meshdev } from '../support/cli.js';
 import { projectResources } from '../support/docker.js';
@@ -52,6 +53,19 @@ async function servedBy(n: number): Promise<string[]> {
     out.push(((await res.json()) as { servedBy: { catalog: string } }).servedBy.catalog);
   }
   return out;
+}
+
+/** The fault and partition ids an instance's sidecar applies (its admin `/faults`; the port is not published). */
+async function sidecarFaults(instance: string): Promise<{ faults: string[]; partitions: string[] }> {
+  const r = await execa('docker', [
+    'exec',
+    `${PROJECT}-${instance}-sidecar`,
+    'node',
+    '-e',
+    'fetch("http://127.0.0.1:15000/faults").then(r=>r.text()).then(t=>process.stdout.write(t))',
+  ]);
+  const view = JSON.parse(r.stdout) as { faults: { id: string }[]; partitions: { id: string }[] };
+  return { faults: view.faults.map((f) => f.id), partitions: view.partitions.map((p) => p.id) };
 }
 
 async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -111,6 +125,39 @@ describe('meshdev scale', () => {
     expect(up.exitCode).toBe(0);
     expect(await catalogContainers()).toEqual(before);
     expect(before).toHaveLength(6);
+  });
+
+  it('a scaled instance is a target like any other: fault add catalog-4, a partition reaching it', async () => {
+    const up = await meshdev(['scale', 'catalog', '4', '-f', file], { cwd: dir });
+    if (up.exitCode !== 0) throw new Error(`scale failed:\n${up.stderr}`);
+    const add = await meshdev(['fault', 'add', 'catalog-4', '--abort', '503', '--ttl', '2m', '-f', file, '--json'], {
+      cwd: dir,
+    });
+    expect(add.stderr).toBe('');
+    expect(add.exitCode).toBe(0);
+    const { fault } = JSON.parse(add.stdout) as { fault: { id: string; target: unknown } };
+    expect(fault.target).toEqual({ service: 'catalog', instance: 'catalog-4' });
+    await until(
+      async () => (await sidecarFaults('catalog-4')).faults.includes(fault.id),
+      15_000,
+      'catalog-4 applying it',
+    );
+    const named = await meshdev(['partition', 'gateway', 'catalog-4', '-f', file], { cwd: dir });
+    expect(named.exitCode).toBe(2);
+    expect(named.stderr).toMatch(/"catalog-4" is an instance of catalog: name the service/);
+    const cut = await meshdev(['partition', 'gateway', 'catalog', '--ttl', '2m', '-f', file, '--json'], { cwd: dir });
+    expect(cut.exitCode).toBe(0);
+    const { partition } = JSON.parse(cut.stdout) as { partition: { id: string } };
+    await until(
+      async () => (await sidecarFaults('catalog-4')).partitions.includes(partition.id),
+      15_000,
+      'catalog-4 applying the partition',
+    );
+    expect((await meshdev(['heal', '-f', file], { cwd: dir })).exitCode).toBe(0);
+    expect((await meshdev(['fault', 'rm', '--all', '-f', file], { cwd: dir })).exitCode).toBe(0);
+    const back = await meshdev(['scale', 'catalog', '3', '-f', file], { cwd: dir });
+    if (back.exitCode !== 0) throw new Error(`scale failed:\n${back.stderr}`);
+    expect(await catalogContainers()).toHaveLength(6);
   });
 
   it('scales down: the highest-numbered instances are stopped, removed and deregistered', async () => {

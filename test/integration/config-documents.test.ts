@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerFault } from '../../cli/commands/fault.js';
 import { registerPolicy } from '../../cli/commands/policy.js';
 import { UsageError } from '../../cli/errors.js';
-import { PolicyStore } from '../../proxy/config-store.js';
+import { PolicyStore } from '../../cli/control/policy-store.js';
+import { ConsulKv } from '../../cli/runtime/consul-kv.js';
 import { ConsulClient } from '../../proxy/consul/client.js';
 import { defaultsKey, serviceKey } from '../../proxy/schema/config.js';
 import { MAX_FAULTS, faultRuleKey } from '../../proxy/schema/faults.js';
@@ -162,7 +163,7 @@ describe('live config, document by document', () => {
       'empty document; delete the key to inherit the settings above it',
     ]);
     expect(cfg.effective.pricing?.resilience.timeoutMs).toBe(7000);
-    await new PolicyStore(consul.url, 'shop').write({ kind: 'defaults' }, {});
+    await new PolicyStore(new ConsulKv(consul.url), 'shop').write({ kind: 'defaults' }, {});
     expect(await kv.kvGet(defaultsKey('shop'))).toBeUndefined();
     await eventually(async () => (await config()).effective.pricing?.resilience.timeoutMs === 15_000, {
       what: 'defaults inherited again',

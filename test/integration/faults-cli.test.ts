@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,10 +7,9 @@ import { FaultEngine, watchFaults } from '../../proxy/faults/index.js';
 import { silentLogger } from '../../proxy/log.js';
 import { faultRuleKey, faultsPrefix } from '../../proxy/schema/faults.js';
 import type { FaultDocument } from '../../proxy/schema/faults.js';
-import { FaultStore } from '../../cli/faults/store.js';
-import { uiFaultActions } from '../../cli/faults/ui-actions.js';
-import { parseTopology } from '../../cli/mesh/load.js';
-import { resolveMesh } from '../../cli/mesh/model.js';
+import { Mesh } from '../../cli/mesh/mesh.js';
+import { connectDocker } from '../../cli/runtime/docker.js';
+import { ControlMeshActions } from '../../cli/tui/actions.js';
 import { meshdev } from '../support/cli.js';
 import { startConsul } from '../support/consul.js';
 import type { ConsulAgent } from '../support/consul.js';
@@ -207,19 +206,24 @@ describe('meshdev partition / heal', () => {
   });
 });
 
-describe('the terminal UI adapter', () => {
-  it('adds, clears per target and clears all, as the CLI does', async () => {
-    const mesh = resolveMesh(parseTopology(await readFile(file, 'utf8'), file));
-    const ui = uiFaultActions(mesh, new FaultStore(consul.url, 'faulttest'));
+describe('the terminal UI actions', () => {
+  it('add, clear per target and clear all through the mesh control, as the CLI does', async () => {
+    const mesh = await Mesh.load(file, { cwd: dir });
+    const control = mesh.control({ consul: consul.url });
+    // Docker is never reached here: fault actions only write Consul KV.
+    const ui = new ControlMeshActions(control, connectDocker(), async () => undefined);
     await ui.addFault('catalog-2', { kind: 'delay', value: 250, percent: 50, ttlMs: 30_000 });
     await ui.addFault('catalog', { kind: 'bandwidth', value: 2048, percent: 100, ttlMs: 30_000 });
-    const docs = (await new FaultStore(consul.url, 'faulttest').list()).faults;
-    expect(docs.map((f) => [f.target, f.action, f.percent])).toEqual(
+    const docs = (await control.listFaults()).faults;
+    expect(docs.map((f) => [f.target, f.action, f.percent, f.createdBy])).toEqual(
       expect.arrayContaining([
-        [{ service: 'catalog', instance: 'catalog-2' }, { type: 'delay', fixedMs: 250, jitterMs: 0 }, 50],
-        [{ service: 'catalog' }, { type: 'bandwidth', bytesPerSecond: 2048 }, 100],
+        [{ service: 'catalog', instance: 'catalog-2' }, { type: 'delay', fixedMs: 250, jitterMs: 0 }, 50, 'meshdev ui'],
+        [{ service: 'catalog' }, { type: 'bandwidth', bytesPerSecond: 2048 }, 100, 'meshdev ui'],
       ]),
     );
+    await expect(
+      ui.addFault('catalog', { kind: 'abort', value: 503, percent: 100, ttlMs: 30 * 3_600_000 }),
+    ).rejects.toThrow(/ttlMs: "30h" is out of range; expected from 1s to 24h/);
     await ui.clearFaults('catalog-2');
     expect((await keys()).length).toBe(1);
     await ui.clearAllFaults();

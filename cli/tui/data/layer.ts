@@ -19,10 +19,7 @@ import {
   statsFromResults,
 } from './parse.js';
 
-/**
- * ADAPTER (to be wired): where active faults and partitions come from. The fault module owns
- * them (Consul KV); until it is wired the UI lists none.
- */
+/** Where active faults and partitions come from: the mesh's control reads them from Consul KV (tui/fault-adapter.ts). */
 export interface FaultSource {
   list(): Promise<{ faults: readonly ActiveFault[]; partitions: readonly ActivePartition[] }>;
 }

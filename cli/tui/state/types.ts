@@ -1,4 +1,5 @@
 import type { OutlierView } from '../../mesh/ejections.js';
+import type { FaultKind } from '../../control/fault-kinds.js';
 
 /**
  * Everything the terminal UI shows, as one immutable value. The data layer turns what Docker,
@@ -75,7 +76,8 @@ export interface LogEvent {
 
 export type Reachability = 'up' | 'down' | 'unknown';
 
-export type FaultKind = 'delay' | 'abort' | 'reset' | 'blackhole' | 'bandwidth';
+/** The control domain's kinds: the form offers each (views/dialogs.tsx KINDS). */
+export type { FaultKind };
 
 /** The fault form's values; `value` means ms (delay), HTTP status (abort) or bytes/s (bandwidth). */
 export interface FaultDraft {

@@ -3,7 +3,9 @@ import { Box, Text } from 'ink';
 import { ConfirmInput, Select, TextInput } from '@inkjs/ui';
 import { parseDuration } from '../../duration.js';
 import { UsageError } from '../../errors.js';
-import { TTL_BOUNDS } from '../../faults/build.js';
+import { FAULT_BOUNDS, checkMs, checkPercent, faultAction } from '../../control/index.js';
+import type { FaultField, FieldNaming } from '../../control/index.js';
+import { draftKindSpec } from '../fault-adapter.js';
 import { FAULT_PRESETS, describeFault } from '../state/commands.js';
 import type { FaultDraft, FaultKind, MeshCommand } from '../state/types.js';
 import { useTheme } from './theme.js';
@@ -72,31 +74,45 @@ export function FaultMenu({
   );
 }
 
-const KINDS: ReadonlyArray<{ kind: FaultKind; label: string; unit: string | undefined }> = [
-  { kind: 'abort', label: 'abort: answer with an HTTP status', unit: 'HTTP status' },
-  { kind: 'delay', label: 'delay: hold requests', unit: 'milliseconds' },
-  { kind: 'reset', label: 'reset: close connections', unit: undefined },
-  { kind: 'blackhole', label: 'blackhole: never answer', unit: undefined },
-  { kind: 'bandwidth', label: 'bandwidth: throttle responses', unit: 'bytes per second' },
-];
+/** The form's entry per kind of fault: its label, the unit of its one number (none: no number), and that number's default. */
+const KINDS: { readonly [K in FaultKind]: { label: string; unit: string | undefined; initial: number | undefined } } = {
+  abort: { label: 'abort: answer with an HTTP status', unit: 'HTTP status', initial: 503 },
+  delay: { label: 'delay: hold requests', unit: 'milliseconds', initial: 500 },
+  reset: { label: 'reset: close connections', unit: undefined, initial: undefined },
+  blackhole: { label: 'blackhole: never answer', unit: undefined, initial: undefined },
+  bandwidth: { label: 'bandwidth: throttle responses', unit: 'bytes per second', initial: 10_000 },
+};
 
 type Step = 'kind' | 'value' | 'percent' | 'ttl';
 
-/** Parses one field of the fault form; a message when the text is not acceptable. */
+/** The form's fields in messages; the value is quoted as typed. */
+function formNaming(kind: FaultKind, text: string): FieldNaming<FaultField> {
+  return {
+    name: (field) => (field === 'ttlMs' ? 'TTL' : field === 'percent' ? 'percent' : (KINDS[kind].unit ?? field)),
+    text: () => text,
+  };
+}
+
+/**
+ * Parses one field of the fault form; a message when the text is not acceptable. The bounds and
+ * the wording are the control domain's, as for `meshdev fault add` (a 30h TTL is refused alike).
+ */
 export function parseFaultField(step: Exclude<Step, 'kind'>, text: string, kind: FaultKind): number | string {
   const t = text.trim();
-  if (step === 'ttl') {
-    try {
-      return parseDuration(t, 'TTL', TTL_BOUNDS);
-    } catch (err) {
-      return err instanceof UsageError ? err.message : 'TTL: e.g. 30s, 2m';
-    }
+  const naming = formNaming(kind, t);
+  try {
+    if (step === 'ttl') return checkMs('ttlMs', parseDuration(t, 'TTL'), naming, FAULT_BOUNDS.ttlMs);
+    const n = Number(t.replace(/%$/, ''));
+    if (t === '' || !Number.isFinite(n))
+      return `${step === 'percent' ? 'percent' : (KINDS[kind].unit ?? step)}: a number please`;
+    if (step === 'percent') return checkPercent(n, naming);
+    // The kind's own rule checks its number, as it will when the fault is added.
+    faultAction(draftKindSpec(kind, n), false, naming);
+    return n;
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
   }
-  const n = Number(t.replace(/%$/, ''));
-  if (t === '' || !Number.isFinite(n)) return `${step}: a number please`;
-  if (step === 'percent') return n > 0 && n <= 100 ? n : 'percent: from 1 to 100';
-  if (kind === 'abort') return Number.isInteger(n) && n >= 200 && n <= 599 ? n : 'HTTP status: from 200 to 599';
-  return n > 0 ? n : `${step}: more than 0`;
 }
 
 /** The small form: kind, then value (when the kind has one), percent and TTL, one field at a time. */
@@ -113,7 +129,7 @@ export function FaultForm({
   const theme = useTheme();
   const [step, setStep] = useState<Step>('kind');
   const [error, setError] = useState<string | undefined>(undefined);
-  const unit = KINDS.find((k) => k.kind === draft.kind)?.unit;
+  const unit = KINDS[draft.kind].unit;
 
   const field = (s: Exclude<Step, 'kind'>, label: string, initial: string, next: (v: number) => void) => (
     <Box gap={1}>
@@ -135,18 +151,12 @@ export function FaultForm({
     <Frame title={`custom fault on ${target} · ${describeFault(draft)}`}>
       {step === 'kind' ? (
         <Select
-          options={KINDS.map((k) => ({ label: k.label, value: k.kind }))}
+          options={(Object.keys(KINDS) as FaultKind[]).map((kind) => ({ label: KINDS[kind].label, value: kind }))}
           onChange={(value) => {
             const kind = value as FaultKind;
-            const defaults: Record<FaultKind, number | undefined> = {
-              abort: 503,
-              delay: 500,
-              reset: undefined,
-              blackhole: undefined,
-              bandwidth: 10_000,
-            };
-            onDraft({ ...draft, kind, value: defaults[kind] });
-            setStep(defaults[kind] === undefined ? 'percent' : 'value');
+            const initial = KINDS[kind].initial;
+            onDraft({ ...draft, kind, value: initial });
+            setStep(initial === undefined ? 'percent' : 'value');
           }}
         />
       ) : null}

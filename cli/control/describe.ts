@@ -1,6 +1,6 @@
 import { formatDuration } from '../duration.js';
 import type { FaultAction, FaultDocument, FaultProblem, PartitionDocument } from '../../proxy/schema/faults.js';
-import { formatTarget } from '../../proxy/schema/faults.js';
+import { formatTarget, isTcpFaultType } from '../../proxy/schema/faults.js';
 
 export function formatRate(bytesPerSecond: number): string {
   if (bytesPerSecond >= 1024 ** 2) return `${+(bytesPerSecond / 1024 ** 2).toFixed(1)}MiB/s`;
@@ -41,11 +41,16 @@ function remaining(expiresAt: string | undefined, now: number): string {
   return left <= 0 ? 'expired' : `${formatDuration(left)} left`;
 }
 
-/** One line a human reads after `fault add`. */
+/** One line a human reads after `fault add` (and a chaos step, in its timeline). */
 export function describeFault(f: FaultDocument): string {
   return `${describeAction(f.action)} on ${formatTarget(f.target)} (${describeWhere(f)}, ${f.percent}% of ${
-    f.action.type.startsWith('tcp-') ? 'connections' : 'requests'
+    isTcpFaultType(f.action.type) ? 'connections' : 'requests'
   }, match ${describeMatch(f)}) until ${f.expiresAt}`;
+}
+
+/** The same fault in a few words, where the target and the expiry are shown apart (the UI's fault list). */
+export function summarizeFault(f: FaultDocument): string {
+  return `${describeAction(f.action)} ${f.percent}%${f.where === 'outbound' ? ` from ${f.from ?? 'callers'}` : ''}`;
 }
 
 export function describePartition(p: PartitionDocument): string {

@@ -9,9 +9,9 @@ import { ensureComposeV2, runCompose } from '../runtime/compose.js';
 import { deregisterInstance, serviceHealth } from '../runtime/consul.js';
 import { ensureDockerReachable, listProjectContainers } from '../runtime/docker.js';
 import { waitForAll, WaitTimeoutError } from '../runtime/wait.js';
-import type { Mesh } from './mesh.js';
-import type { ScaleOverrides, ScalePlan, ScaleTarget } from './scale.js';
-import { instancesById, planScale } from './scale.js';
+import type { ControlledMesh } from './controlled-mesh.js';
+import type { ScaleOverrides, ScalePlan, ScaleTarget } from '../mesh/scale.js';
+import { instancesById, planScale } from '../mesh/scale.js';
 import { meshdevCommand } from '../invocation.js';
 import { fromComposeLiteral } from '../compose/literal.js';
 
@@ -48,14 +48,14 @@ export function imagesFromCompose(compose: RenderedCompose, file: string): MeshI
   return { runtime, consul, prometheus, grafana: byRole('grafana') };
 }
 
-function composeServices(mesh: Mesh, ids: readonly string[]): string[] {
+function composeServices(mesh: ControlledMesh, ids: readonly string[]): string[] {
   const instances = instancesById(mesh.resolved, ids);
   // Sidecars first: each app joins its sidecar's network namespace.
   return [...instances.map((i) => i.sidecarContainer), ...instances.map((i) => i.appContainer)];
 }
 
-/** Persists the override; none at all means the topology as written, so no file. */
-async function writeOverrides(mesh: Mesh, overrides: ScaleOverrides): Promise<void> {
+/** Persists the override (what `Mesh.load` applies); none at all means the topology as written, so no file. */
+export async function writeScaleOverrides(mesh: ControlledMesh, overrides: ScaleOverrides): Promise<void> {
   if (Object.keys(overrides.services).length === 0) await rm(mesh.scaleFile, { force: true });
   else await writeFile(mesh.scaleFile, `${JSON.stringify(overrides, null, 2)}\n`);
 }
@@ -69,7 +69,7 @@ async function writeOverrides(mesh: Mesh, overrides: ScaleOverrides): Promise<vo
  * that had been killed) is deregistered.
  */
 export async function scaleService(
-  mesh: Mesh,
+  mesh: ControlledMesh,
   docker: Docker,
   service: string,
   target: ScaleTarget,
@@ -102,13 +102,13 @@ export async function scaleService(
   if (plan.remove.length > 0) {
     progress(`removing ${plan.remove.join(', ')}`);
     await runCompose(compose(mesh.composeFile), ['rm', '--stop', '--force', ...composeServices(mesh, plan.remove)]);
-    await writeOverrides(mesh, plan.overrides);
+    await writeScaleOverrides(mesh, plan.overrides);
     await mesh.reloaded().writeRendered(images);
     await deregisterLeftovers(consul, service, plan.remove);
     return plan;
   }
 
-  await writeOverrides(mesh, plan.overrides);
+  await writeScaleOverrides(mesh, plan.overrides);
   const next = mesh.reloaded();
   await next.writeRendered(images);
   const added = composeServices(next, plan.add);
@@ -139,7 +139,7 @@ export async function scaleService(
     // Back to where we were: the new instances go, the override and the Compose file are restored.
     progress(`scaling ${service} failed; removing ${plan.add.join(', ')}`);
     await runCompose(compose(next.composeFile), ['rm', '--stop', '--force', ...added]).catch(() => undefined);
-    await writeOverrides(mesh, mesh.scaleOverrides);
+    await writeScaleOverrides(mesh, mesh.scaleOverrides);
     await mesh.writeRendered(images);
     await deregisterLeftovers(consul, service, plan.add).catch(() => undefined);
     if (err instanceof WaitTimeoutError) {

@@ -1,6 +1,10 @@
 import type Docker from 'dockerode';
-import { MeshdevError, UsageError } from '../errors.js';
+import { MeshdevError } from '../errors.js';
 import type { ResolvedMesh } from '../mesh/model.js';
+import type { FieldNaming } from './fields.js';
+import { FieldError, ownNames } from './fields.js';
+import { checkMs } from './fault-kinds.js';
+import { resolveInstance } from './targets.js';
 import { ensureDockerReachable, findInstanceContainer } from '../runtime/docker.js';
 import { meshdevCommand } from '../invocation.js';
 
@@ -11,7 +15,7 @@ export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
 export const ACTION_DESCRIPTIONS: Record<ContainerAction, string> = {
   kill: 'SIGKILL the app container of INSTANCE (it crashes; nothing restarts it until `meshdev start`)',
   stop: 'stop the app container of INSTANCE gracefully (SIGTERM, then SIGKILL after --timeout)',
-  start: 'start the stopped or killed container of INSTANCE again',
+  start: 'start the stopped or killed container of INSTANCE again (a paused one is unpaused)',
   restart: 'restart the container of INSTANCE',
   pause: 'freeze the container of INSTANCE (its sockets stay open, nothing answers)',
   unpause: 'resume a paused container of INSTANCE',
@@ -39,15 +43,29 @@ export interface ContainerActionResult {
   unchanged: boolean;
 }
 
-/** The instance named on the command line, checked against the topology. */
-export function resolveInstance(text: string, mesh: ResolvedMesh): string {
-  if (mesh.instances.some((i) => i.id === text)) return text;
-  const svc = mesh.services.find((s) => s.name === text);
-  const hint =
-    svc === undefined
-      ? `instances of mesh ${mesh.name}: ${mesh.instances.map((i) => i.id).join(', ')}`
-      : `"${text}" is a service; name one of its instances: ${svc.instances.map((i) => i.id).join(', ')}`;
-  throw new UsageError(`INSTANCE: "${text}" is not an instance of mesh ${mesh.name}; ${hint}`);
+/** How long Docker waits after SIGTERM before SIGKILL when nobody says: Compose's own default. */
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+export const STOP_TIMEOUT_BOUNDS = { min: 0, max: 600_000 } as const;
+
+export interface ContainerActionOptions {
+  /** The instance's sidecar container instead of its app. */
+  readonly sidecar?: boolean;
+  /** stop/restart: SIGTERM, then SIGKILL after this long; whole seconds (what the engine takes). */
+  readonly stopTimeoutMs?: number;
+  readonly now?: () => Date;
+}
+
+/** A stop timeout within bounds and in whole seconds; `naming` says how the front door calls it. */
+export function checkStopTimeout(ms: number, naming: FieldNaming<'stopTimeoutMs'> = ownNames()): number {
+  checkMs('stopTimeoutMs', ms, naming, STOP_TIMEOUT_BOUNDS);
+  if (ms % 1000 !== 0) {
+    const text = naming.text?.('stopTimeoutMs') ?? `${ms}ms`;
+    throw new FieldError(
+      'stopTimeoutMs',
+      `${naming.name('stopTimeoutMs')}: "${text}" is not whole seconds (Docker waits whole seconds), e.g. 10s`,
+    );
+  }
+  return ms;
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -55,15 +73,21 @@ function statusOf(err: unknown): number | undefined {
   return typeof s === 'number' ? s : undefined;
 }
 
+/**
+ * One container action on an instance of the mesh as loaded (scale included). A container already
+ * in the wanted state is reported (`unchanged`), not an error; `start` on a paused container
+ * unpauses it (the engine would call it running and do nothing).
+ */
 export async function runContainerAction(
   docker: Docker,
   mesh: ResolvedMesh,
   instance: string,
   action: ContainerAction,
-  opts: { sidecar?: boolean; timeoutSeconds?: number; now?: () => Date } = {},
+  opts: ContainerActionOptions = {},
 ): Promise<ContainerActionResult> {
   const id = resolveInstance(instance, mesh);
   const role = opts.sidecar ? 'sidecar' : 'app';
+  const stopSeconds = checkStopTimeout(opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS) / 1000;
   await ensureDockerReachable(docker);
   const found = await findInstanceContainer(docker, mesh.project, id, role);
   if (found === undefined) {
@@ -75,9 +99,10 @@ export async function runContainerAction(
   let unchanged = false;
   try {
     if (action === 'kill') await c.kill({ signal: 'SIGKILL' });
-    else if (action === 'stop') await c.stop({ t: opts.timeoutSeconds ?? 10 });
+    else if (action === 'stop') await c.stop({ t: stopSeconds });
+    else if (action === 'start' && found.state === 'paused') await c.unpause();
     else if (action === 'start') await c.start();
-    else if (action === 'restart') await c.restart({ t: opts.timeoutSeconds ?? 10 });
+    else if (action === 'restart') await c.restart({ t: stopSeconds });
     else if (action === 'pause') await c.pause();
     else await c.unpause();
   } catch (err) {

@@ -3,14 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { DEMO_TOPOLOGY_PATH, parseTopology } from '../mesh/load.js';
 import { resolveMesh } from '../mesh/model.js';
-import { buildFault, buildPartition } from './build.js';
+import { faultDocument, partitionDocument } from '../control/index.js';
+import type { FaultAddFlags } from './fault.js';
+import { faultSpecFromFlags, flagNaming } from './fault.js';
+import { PARTITION_ARGS, partitionSpecFromArgs } from './partition.js';
 
+/** The command's door into the domain: flags -> spec -> document, messages naming the flags. */
 const mesh = resolveMesh(parseTopology(readFileSync(DEMO_TOPOLOGY_PATH, 'utf8'), 'mesh.yaml'));
 const now = new Date('2030-01-01T00:00:00.000Z');
-const id = () => 'f-test';
-const build = (target: string, flags: Parameters<typeof buildFault>[1]) => buildFault(target, flags, mesh, now, id);
+const build = (target: string, flags: FaultAddFlags) =>
+  faultDocument(faultSpecFromFlags(target, flags), mesh, now, { naming: flagNaming(flags), newId: () => 'f-test' });
+const buildPartition = (a: string, b: string, flags: { ttl?: string; id?: string }, id = () => 'p-1') =>
+  partitionDocument(partitionSpecFromArgs(a, b, flags), mesh, now, {
+    naming: { ...PARTITION_ARGS, text: (field) => (field === 'ttlMs' ? flags.ttl : undefined) },
+    newId: id,
+  });
 
-describe('buildFault', () => {
+describe('meshdev fault add: flags -> fault document', () => {
   it('builds a delay with jitter on a service, with the default 10m TTL', () => {
     expect(build('catalog', { delay: '200ms', jitter: '50ms' })).toEqual({
       id: 'f-test',
@@ -58,7 +67,7 @@ describe('buildFault', () => {
       bytesPerSecond: 1024,
     });
   });
-  it.each<[string, Parameters<typeof buildFault>[1], RegExp]>([
+  it.each<[string, FaultAddFlags, RegExp]>([
     ['catalgo', { abort: '503' }, /TARGET: "catalgo" is not a service.*services: gateway, catalog/],
     ['pricing@v9', { abort: '503' }, /pricing has no version "v9"; its versions: v1, v2/],
     ['catalog-9', { abort: '503' }, /"catalog-9" is not a service/],
@@ -81,6 +90,11 @@ describe('buildFault', () => {
     ['catalog', { abort: '503', path: 'products' }, /--path: "products" must start with/],
     ['catalog', { tcp: true, abort: '503' }, /no TCP variant/],
     ['catalog', { tcp: true, reset: true, path: '/x' }, /--tcp faults cannot match/],
+    ['catalog', { abort: '999' }, /--abort: "999" is not an HTTP status; expected a number from 200 to 599/],
+    ['catalog', { bandwidth: '0' }, /--bandwidth: "0" is not a rate/],
+    ['catalog', { bandwidth: '99GiB/s' }, /--bandwidth: "99GiB\/s" is above the maximum of 10GiB\/s/],
+    ['catalog', { abort: '503', id: 'Bad Id' }, /--id: "Bad Id" is not an id/],
+    ['catalog', { abort: '503', from: 'catalog-2' }, /"catalog-2" is an instance of catalog: name the service/],
   ])('%s %j -> exit 2: %s', (target, flags, message) => {
     let err: unknown;
     try {
@@ -94,21 +108,19 @@ describe('buildFault', () => {
   });
 });
 
-describe('buildPartition', () => {
+describe('meshdev partition: A B -> partition document', () => {
   it('builds groups, accepts the ingress, optional TTL', () => {
-    const p = buildPartition('ingress,gateway', 'catalog', { ttl: '30s' }, mesh, now, () => 'p-1');
+    const p = buildPartition('ingress,gateway', 'catalog', { ttl: '30s' });
     expect(p).toMatchObject({
       id: 'p-1',
       a: ['ingress', 'gateway'],
       b: ['catalog'],
       expiresAt: '2030-01-01T00:00:30.000Z',
     });
-    expect(buildPartition('gateway', 'catalog', {}, mesh, now).expiresAt).toBeUndefined();
+    expect(buildPartition('gateway', 'catalog', {}).expiresAt).toBeUndefined();
   });
   it('rejects unknown services and overlapping groups', () => {
-    expect(() => buildPartition('gateway', 'nope', {}, mesh, now)).toThrow(/B: "nope" is not a service/);
-    expect(() => buildPartition('gateway,catalog', 'catalog', {}, mesh, now)).toThrow(
-      /catalog cannot be on both sides/,
-    );
+    expect(() => buildPartition('gateway', 'nope', {})).toThrow(/B: "nope" is not a service/);
+    expect(() => buildPartition('gateway,catalog', 'catalog', {})).toThrow(/catalog cannot be on both sides/);
   });
 });

@@ -1,4 +1,6 @@
-import { ConsulClient } from './consul/client.js';
+import { UsageError } from '../errors.js';
+import { meshdevCommand } from '../invocation.js';
+import type { ConsulKv } from '../runtime/consul-kv.js';
 import {
   PolicyDocument,
   VersionPolicyDocument,
@@ -8,13 +10,14 @@ import {
   parseConfigKey,
   serviceKey,
   versionKey,
-} from './schema/config.js';
-import type { ConfigProblem, EffectiveConfig } from './schema/config.js';
-import { judgeConfigEntries, validateConfigDocument } from './schema/config-documents.js';
-import type { RejectedConfigDocument } from './schema/config-documents.js';
+} from '../../proxy/schema/config.js';
+import type { ConfigProblem, EffectiveConfig } from '../../proxy/schema/config.js';
+import { judgeConfigEntries, validateConfigDocument } from '../../proxy/schema/config-documents.js';
+import type { RejectedConfigDocument } from '../../proxy/schema/config-documents.js';
 
 /**
- * Reading and writing the live config documents in Consul KV, for `meshdev policy` and `meshdev split`.
+ * Reading and writing the live config documents in Consul KV, for `meshdev policy`, `meshdev split`
+ * and chaos policy steps.
  * Every write is judged as the sidecars judge it (proxy/schema/config-documents.ts), alone and with
  * every other document, so the CLI never writes something sidecars would reject, nor something that
  * makes them reject another document.
@@ -27,6 +30,16 @@ export class InvalidPolicyError extends Error {
     super(problems.map((p) => `${p.key}: ${p.message}`).join('\n'));
     this.name = 'InvalidPolicyError';
   }
+}
+
+const POLICY_FIX = `See proxy/schema/config.ts (or \`${meshdevCommand('policy get SERVICE')}\`) for the fields and their ranges.`;
+
+/** Problems with a policy change, as bad input: worded once for every front door. */
+export function invalidPolicy(problems: readonly ConfigProblem[]): UsageError {
+  return new UsageError(
+    `invalid policy; nothing was written:\n  ${problems.map((p) => `${p.key}: ${p.message}`).join('\n  ')}`,
+    { fix: POLICY_FIX },
+  );
 }
 
 export function keyOf(mesh: string, t: PolicyTarget): string {
@@ -61,18 +74,15 @@ function asObject(text: string | undefined | null): Record<string, unknown> | un
 }
 
 export class PolicyStore {
-  readonly consul: ConsulClient;
   constructor(
-    consulUrl: string,
+    readonly kv: ConsulKv,
     readonly mesh: string,
-  ) {
-    this.consul = new ConsulClient(consulUrl);
-  }
+  ) {}
 
   /** The stored document ({} when absent); a stored value that is not a JSON object is bad input. */
   async read(t: PolicyTarget): Promise<Record<string, unknown>> {
     const key = keyOf(this.mesh, t);
-    const raw = await this.consul.kvGet(key);
+    const raw = await this.kv.get(key);
     if (raw === undefined) return {};
     const doc = asObject(raw);
     if (doc === undefined) {
@@ -86,7 +96,7 @@ export class PolicyStore {
   /** The stored document of `t`, the effective config for a service target, and every rejected document. */
   async show(t: PolicyTarget): Promise<PolicyView> {
     const key = keyOf(this.mesh, t);
-    const { value } = await this.consul.kvList(configPrefix(this.mesh), 0, 0);
+    const value = await this.kv.list(configPrefix(this.mesh));
     const judged = judgeConfigEntries(this.mesh, value);
     const entry = value.find((e) => e.key === key);
     const stored = entry === undefined ? {} : (asObject(entry.value) ?? null);
@@ -101,7 +111,7 @@ export class PolicyStore {
 
   /** Effective config a sidecar would apply to calls to `service` (routed to `version`), from KV alone. */
   async effective(service: string, version?: string): Promise<EffectiveConfig> {
-    const { value } = await this.consul.kvList(configPrefix(this.mesh), 0, 0);
+    const value = await this.kv.list(configPrefix(this.mesh));
     return effectiveConfig(judgeConfigEntries(this.mesh, value).snapshot, service, version);
   }
 
@@ -118,7 +128,7 @@ export class PolicyStore {
       const alone = validateConfigDocument(parseConfigKey(this.mesh, key)!, text);
       if (!alone.ok) throw new InvalidPolicyError(alone.problems.map((message) => ({ key, message })));
     }
-    const { value } = await this.consul.kvList(configPrefix(this.mesh), 0, 0);
+    const value = await this.kv.list(configPrefix(this.mesh));
     const before = judgeConfigEntries(this.mesh, value).rejected;
     const others = value.filter((e) => e.key !== key);
     const after = judgeConfigEntries(this.mesh, empty ? others : [...others, { key, value: text }]).rejected;
@@ -134,8 +144,8 @@ export class PolicyStore {
         ),
       );
     }
-    if (empty) await this.consul.kvDelete(key);
-    else await this.consul.kvPut(key, text);
+    if (empty) await this.kv.delete(key);
+    else await this.kv.put(key, text);
   }
 }
 
@@ -154,33 +164,32 @@ export function formatPolicyView(v: PolicyView): string {
   return out;
 }
 
+/** One change to a policy document: a field path and its new value (null: unset, inherited again). */
+export interface PolicyAssignment {
+  readonly path: readonly string[];
+  readonly value: unknown;
+}
+
+/** `resilience.retries.maxRetries=3`: how an assignment is shown (keys dotted, values as JSON). */
+export function formatAssignment(a: PolicyAssignment): string {
+  return `${a.path.join('.')}=${JSON.stringify(a.value)}`;
+}
+
 /**
- * Applies `path=value` assignments to a document: `balancer=peak-ewma`,
- * `resilience.retries.maxRetries=3`, `resilience.retries.retryOnStatuses=[502,503]`,
- * `split={"v1":90,"v2":10}`. Values are JSON when they parse as JSON, strings otherwise; `null`
- * removes the field (it is inherited again).
+ * Applies assignments to a document: `balancer` to `"peak-ewma"`, `resilience.retries.maxRetries`
+ * to 3, `split` to `{ v1: 90, v2: 10 }`; a null value removes the field (it is inherited again).
  */
 export function applyAssignments(
   doc: Record<string, unknown>,
-  assignments: readonly string[],
+  assignments: readonly PolicyAssignment[],
 ): Record<string, unknown> {
   const out = structuredClone(doc);
-  for (const a of assignments) {
-    const eq = a.indexOf('=');
-    if (eq <= 0) throw new InvalidPolicyError([{ key: a, message: 'expected KEY=VALUE, e.g. balancer=peak-ewma' }]);
-    const path = a.slice(0, eq).split('.');
+  for (const { path, value } of assignments) {
     // Field names only: an empty segment, `__proto__` or `constructor` would write where no document has a field.
-    if (!path.every((seg) => FIELD_NAME.test(seg) && !(seg in Object.prototype))) {
+    if (path.length === 0 || !path.every((seg) => FIELD_NAME.test(seg) && !(seg in Object.prototype))) {
       throw new InvalidPolicyError([
-        { key: a, message: 'expected a dotted key of field names, e.g. resilience.retries.maxRetries=3' },
+        { key: path.join('.'), message: 'expected a dotted key of field names, e.g. resilience.retries.maxRetries=3' },
       ]);
-    }
-    const text = a.slice(eq + 1);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = text;
     }
     let node = out;
     for (const seg of path.slice(0, -1)) {
@@ -190,7 +199,7 @@ export function applyAssignments(
     }
     const last = path[path.length - 1]!;
     if (value === null) delete node[last];
-    else node[last] = value;
+    else node[last] = structuredClone(value);
   }
   return pruneEmpty(out);
 }
@@ -213,7 +222,7 @@ const FIELD_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
  * fields (a split needs a weight above 0, a route exactly one of version or split) are left to
  * `write`, which checks them on the document merged with what is stored.
  */
-export function assignmentProblems(assignments: readonly string[], target: PolicyTarget): ConfigProblem[] {
+export function assignmentProblems(assignments: readonly PolicyAssignment[], target: PolicyTarget): ConfigProblem[] {
   let doc: Record<string, unknown>;
   try {
     doc = applyAssignments({}, assignments);
@@ -227,17 +236,4 @@ export function assignmentProblems(assignments: readonly string[], target: Polic
   return r.error.issues
     .filter((i) => i.code !== 'custom')
     .map((i) => ({ key: i.path.length === 0 ? '(document)' : i.path.map(String).join('.'), message: i.message }));
-}
-
-/** `v1=90 v2=10` -> `{ v1: 90, v2: 10 }`. */
-export function parseSplitArgs(args: readonly string[]): Record<string, number> {
-  const split: Record<string, number> = {};
-  const problems: ConfigProblem[] = [];
-  for (const a of args) {
-    const m = /^([a-z0-9][a-z0-9._-]*)=(\d+)$/.exec(a);
-    if (m === null) problems.push({ key: a, message: 'expected VERSION=WEIGHT, e.g. v1=90' });
-    else split[m[1]!] = Number(m[2]);
-  }
-  if (problems.length > 0) throw new InvalidPolicyError(problems);
-  return split;
 }
