@@ -37,6 +37,12 @@ export function parseStatus(text: string, flag: string): number {
   return Number(text.trim());
 }
 
+/** Digits -> a whole number (its bounds are the domain's). */
+export function parseCount(text: string, flag: string): number {
+  if (!/^\d{1,9}$/.test(text.trim())) throw new UsageError(`${flag}: "${text}" ${EXPECTED.first}`);
+  return Number(text.trim());
+}
+
 /** `k=v` -> [k, v] (name validated as an HTTP header name, lower-cased). */
 export function parseHeaderMatch(text: string, flag: string): [string, string] {
   const eq = text.indexOf('=');

@@ -40,6 +40,10 @@ const KIND_FIELDS: {
     given: (f) => f.bandwidth !== undefined,
     read: (f) => ({ kind: 'bandwidth', bytesPerSecond: parseRate(f.bandwidth!, 'fault.bandwidth') }),
   },
+  flaky: {
+    given: (f) => f.flaky !== undefined,
+    read: (f) => ({ kind: 'flaky', first: f.flaky!, ...(f.status === undefined ? {} : { failStatus: f.status }) }),
+  },
 };
 
 /** Each field of a fault spec as a scenario file names it. */
@@ -54,6 +58,9 @@ const FIELD_OF: Readonly<Record<FaultField, keyof ChaosFault | 'ttl' | 'id'>> = 
   blackhole: 'blackhole',
   bandwidth: 'bandwidth',
   bytesPerSecond: 'bandwidth',
+  flaky: 'flaky',
+  first: 'flaky',
+  failStatus: 'status',
   tcp: 'tcp',
   percent: 'percent',
   pathPrefix: 'path',
@@ -80,6 +87,7 @@ export function faultSpecOfStep(f: ChaosFault): FaultSpec {
   const given = FAULT_KINDS.filter((k) => KIND_FIELDS[k].given(f));
   const stray: { field: FaultField; needs: FaultKind }[] =
     f.jitter !== undefined && f.delay === undefined ? [{ field: 'jitterMs', needs: 'delay' }] : [];
+  if (f.status !== undefined && f.flaky === undefined) stray.push({ field: 'failStatus', needs: 'flaky' });
   const kind = pickFaultKind(given, stray, faultStepNaming(f));
   const kindSpec = (KIND_FIELDS[kind].read as (f: ChaosFault) => FaultKindSpec)(f);
   return {

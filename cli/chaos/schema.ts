@@ -47,6 +47,8 @@ export const ChaosFault = z.strictObject({
   reset: z.boolean().optional(),
   blackhole: z.boolean().optional(),
   bandwidth: z.string().optional(),
+  flaky: z.number().optional(),
+  status: z.number().optional(),
   tcp: z.boolean().optional(),
   percent: z.number().optional(),
   path: z.string().optional(),

@@ -5,7 +5,7 @@ import { meshdevCommand } from '../invocation.js';
 import type { FaultField, FaultKind, FaultKindSpec, FaultSpec, FieldNaming } from '../control/index.js';
 import { DEFAULT_FAULT_TTL_MS, FAULT_KINDS, pickFaultKind } from '../control/index.js';
 import { describeFault, formatFaultTable, formatRejectedDocuments } from '../control/describe.js';
-import { parseHeaderMatch, parsePercent, parseRate, parseStatus } from '../values.js';
+import { parseCount, parseHeaderMatch, parsePercent, parseRate, parseStatus } from '../values.js';
 import { FaultId, faultRuleKey } from '../../proxy/schema/faults.js';
 import { addMeshOptions, loadControl, print } from './control-options.js';
 import type { ControlFlags } from './control-options.js';
@@ -18,6 +18,8 @@ export interface FaultAddFlags {
   reset?: boolean;
   blackhole?: boolean;
   bandwidth?: string;
+  flaky?: string;
+  status?: string;
   tcp?: boolean;
   percent?: string;
   path?: string;
@@ -68,6 +70,18 @@ const KIND_FLAGS: {
     given: (f) => f.bandwidth !== undefined,
     read: (f) => ({ kind: 'bandwidth', bytesPerSecond: parseRate(f.bandwidth!, '--bandwidth') }),
   },
+  flaky: {
+    options: [
+      ['--flaky <n>', 'fail the first N requests of each caller (connections with --tcp), then let traffic pass'],
+      ['--status <status>', 'with --flaky: the HTTP status those requests get (default 503)'],
+    ],
+    given: (f) => f.flaky !== undefined,
+    read: (f) => ({
+      kind: 'flaky',
+      first: parseCount(f.flaky!, '--flaky'),
+      ...(f.status === undefined ? {} : { failStatus: parseStatus(f.status, '--status') }),
+    }),
+  },
 };
 
 /** Each field of a fault spec as the command line names it (the flag whose text gave it). */
@@ -82,6 +96,9 @@ const FLAG_OF: Readonly<Record<FaultField, string>> = {
   blackhole: '--blackhole',
   bandwidth: '--bandwidth',
   bytesPerSecond: '--bandwidth',
+  flaky: '--flaky',
+  first: '--flaky',
+  failStatus: '--status',
   tcp: '--tcp',
   percent: '--percent',
   pathPrefix: '--path',
@@ -108,6 +125,7 @@ export function faultSpecFromFlags(target: string, flags: FaultAddFlags): FaultS
   const given = FAULT_KINDS.filter((k) => KIND_FLAGS[k].given(flags));
   const stray: { field: FaultField; needs: FaultKind }[] =
     flags.jitter !== undefined && flags.delay === undefined ? [{ field: 'jitterMs', needs: 'delay' }] : [];
+  if (flags.status !== undefined && flags.flaky === undefined) stray.push({ field: 'failStatus', needs: 'flaky' });
   const kind = pickFaultKind(
     given,
     stray,

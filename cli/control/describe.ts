@@ -15,6 +15,10 @@ export function describeAction(a: FaultAction): string {
       return `${a.type} ${formatDuration(a.fixedMs)}${a.jitterMs > 0 ? ` ±${formatDuration(a.jitterMs)}` : ''}`;
     case 'abort':
       return `abort ${a.status}`;
+    case 'flaky':
+      return `flaky: first ${a.first} per caller get ${a.status}`;
+    case 'tcp-flaky':
+      return `tcp-flaky: first ${a.first} connections reset`;
     case 'bandwidth':
     case 'tcp-bandwidth':
       return `${a.type} ${formatRate(a.bytesPerSecond)}`;

@@ -105,6 +105,12 @@ export function faultDocument(
   }
   const action = faultAction(spec, tcp, naming);
   const percent = checkPercent(spec.percent ?? DEFAULT_FAULT_PERCENT, naming);
+  if (FAULT_KIND_RULES[spec.kind].exact === true && percent !== 100) {
+    throw new FieldError(
+      'percent',
+      `${name('percent')}: ${name(spec.kind)} fails exactly the first ${name('first')}; leave ${name('percent')} out (100), not ${percent}`,
+    );
+  }
   if (spec.pathPrefix !== undefined && !spec.pathPrefix.startsWith('/')) {
     throw new FieldError('pathPrefix', `${name('pathPrefix')}: "${spec.pathPrefix}" must start with "/"`);
   }

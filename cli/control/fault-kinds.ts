@@ -1,5 +1,6 @@
 import { checkDuration, durationText } from '../duration.js';
-import { HTTP_FAULT_TYPES, MAX_FAULT_DELAY_MS, MAX_FAULT_TTL_MS } from '../../proxy/schema/faults.js';
+import { HTTP_FAULT_TYPES, MAX_FAULT_DELAY_MS, MAX_FAULT_TTL_MS, MAX_FLAKY_FIRST } from '../../proxy/schema/faults.js';
+import { DEFAULT_FLAKY_STATUS } from '../../proxy/schema/defaults.js';
 import type { FaultAction, HttpFaultType } from '../../proxy/schema/faults.js';
 import type { FieldNaming } from './fields.js';
 import { FieldError, shown } from './fields.js';
@@ -19,7 +20,9 @@ export type FaultKindSpec =
   | { readonly kind: 'abort'; readonly status: number }
   | { readonly kind: 'reset' }
   | { readonly kind: 'blackhole' }
-  | { readonly kind: 'bandwidth'; readonly bytesPerSecond: number };
+  | { readonly kind: 'bandwidth'; readonly bytesPerSecond: number }
+  /** The first `first` matching requests of each caller (connections with `tcp`) fail, then traffic passes. */
+  | { readonly kind: 'flaky'; readonly first: number; readonly failStatus?: number };
 
 /** Every field a fault spec may carry, kinds included (a front door names each its own way). */
 export type FaultField =
@@ -29,6 +32,8 @@ export type FaultField =
   | 'jitterMs'
   | 'status'
   | 'bytesPerSecond'
+  | 'first'
+  | 'failStatus'
   | 'tcp'
   | 'percent'
   | 'pathPrefix'
@@ -46,6 +51,7 @@ export const FAULT_BOUNDS = {
   percent: { min: 0, max: 100 },
   status: { min: 200, max: 599 },
   bytesPerSecond: { min: 1, max: 10 * 1024 ** 3 },
+  first: { min: 1, max: MAX_FLAKY_FIRST },
 } as const;
 
 /** A fault lasts this long unless told otherwise: long enough for an experiment, short enough to be forgotten safely. */
@@ -57,6 +63,7 @@ export const EXPECTED = {
   percent: `is not a percentage; expected a number from ${FAULT_BOUNDS.percent.min} to ${FAULT_BOUNDS.percent.max}, e.g. 50 or 12.5%`,
   status: `is not an HTTP status; expected a number from ${FAULT_BOUNDS.status.min} to ${FAULT_BOUNDS.status.max}, e.g. 503`,
   bytesPerSecond: 'is not a rate; expected bytes per second such as 10KiB/s, 1MB/s, 512B/s (at least 1 B/s)',
+  first: `is not a count; expected a whole number from ${FAULT_BOUNDS.first.min} to ${FAULT_BOUNDS.first.max}`,
 } as const;
 
 type Naming = FieldNaming<FaultField>;
@@ -72,10 +79,10 @@ export function checkPercent(percent: number, naming: Naming): number {
   return percent;
 }
 
-export function checkStatus(status: number, naming: Naming): number {
+export function checkStatus(status: number, naming: Naming, field: 'status' | 'failStatus' = 'status'): number {
   const { min, max } = FAULT_BOUNDS.status;
   if (!Number.isInteger(status) || status < min || status > max) {
-    throw new FieldError('status', `${naming.name('status')}: ${shown(naming, 'status', status)} ${EXPECTED.status}`);
+    throw new FieldError(field, `${naming.name(field)}: ${shown(naming, field, status)} ${EXPECTED.status}`);
   }
   return status;
 }
@@ -110,6 +117,8 @@ export function checkMs<F extends string>(
 interface KindRule<S extends FaultKindSpec> {
   /** Whether `tcp` has an L4 variant of this kind. */
   readonly tcp: boolean;
+  /** The kind fails an exact count of requests, so `percent` must stay 100. */
+  readonly exact?: boolean;
   /** The values of the kind, checked, as the schema's action (its TCP variant with `tcp`). */
   readonly action: (spec: S, tcp: boolean, naming: Naming) => FaultAction;
 }
@@ -140,6 +149,32 @@ export const FAULT_KIND_RULES: { readonly [K in FaultKind]: KindRule<Extract<Fau
     action(spec, tcp, naming) {
       const bytesPerSecond = checkRate(spec.bytesPerSecond, naming);
       return tcp ? { type: 'tcp-bandwidth', bytesPerSecond } : { type: 'bandwidth', bytesPerSecond };
+    },
+  },
+  flaky: {
+    tcp: true,
+    // An exact count: the share of requests is not a knob of this kind (percent stays 100).
+    exact: true,
+    action(spec, tcp, naming) {
+      const { min, max } = FAULT_BOUNDS.first;
+      if (!Number.isInteger(spec.first) || spec.first < min || spec.first > max) {
+        throw new FieldError(
+          'first',
+          `${naming.name('first')}: ${shown(naming, 'first', spec.first)} ${EXPECTED.first}`,
+        );
+      }
+      if (tcp) {
+        if (spec.failStatus !== undefined) {
+          throw new FieldError(
+            'failStatus',
+            `${naming.name('failStatus')} has no meaning with ${naming.name('tcp')} (a TCP flaky fault resets the connection)`,
+          );
+        }
+        return { type: 'tcp-flaky', first: spec.first };
+      }
+      const status =
+        spec.failStatus === undefined ? DEFAULT_FLAKY_STATUS : checkStatus(spec.failStatus, naming, 'failStatus');
+      return { type: 'flaky', first: spec.first, status };
     },
   },
 };

@@ -32,6 +32,7 @@ const DRAFT_VALUE: { readonly [K in FaultKind]: (value: number) => Extract<Fault
   reset: () => ({ kind: 'reset' }),
   blackhole: () => ({ kind: 'blackhole' }),
   bandwidth: (value) => ({ kind: 'bandwidth', bytesPerSecond: value }),
+  flaky: (value) => ({ kind: 'flaky', first: value }),
 };
 
 /** The form's kind and number as the domain's typed values (an absent number is 0: the domain refuses it). */

@@ -28,6 +28,8 @@ export function describeFault(f: FaultDraft): string {
       return `abort ${f.value ?? 503}${pct}${ttl}`;
     case 'bandwidth':
       return `bandwidth ${f.value ?? 0} B/s${pct}${ttl}`;
+    case 'flaky':
+      return `flaky: first ${f.value ?? 0} per caller${pct}${ttl}`;
     default:
       return `${f.kind}${pct}${ttl}`;
   }

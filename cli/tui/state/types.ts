@@ -79,7 +79,7 @@ export type Reachability = 'up' | 'down' | 'unknown';
 /** The control domain's kinds: the form offers each (views/dialogs.tsx KINDS). */
 export type { FaultKind };
 
-/** The fault form's values; `value` means ms (delay), HTTP status (abort) or bytes/s (bandwidth). */
+/** The fault form's values; `value` means ms (delay), HTTP status (abort), bytes/s (bandwidth) or requests (flaky). */
 export interface FaultDraft {
   readonly kind: FaultKind;
   readonly value: number | undefined;

@@ -81,6 +81,7 @@ const KINDS: { readonly [K in FaultKind]: { label: string; unit: string | undefi
   reset: { label: 'reset: close connections', unit: undefined, initial: undefined },
   blackhole: { label: 'blackhole: never answer', unit: undefined, initial: undefined },
   bandwidth: { label: 'bandwidth: throttle responses', unit: 'bytes per second', initial: 10_000 },
+  flaky: { label: 'flaky: fail the first N requests of each caller (503)', unit: 'requests', initial: 3 },
 };
 
 type Step = 'kind' | 'value' | 'percent' | 'ttl';
