@@ -7,7 +7,7 @@ import { meshActuators, prometheusClientMetrics } from '../chaos/actuators.js';
 import { connectDocker } from '../runtime/docker.js';
 import { MeshdevError } from '../errors.js';
 import { parseHttpUrl } from '../flags.js';
-import { sleep } from '../../proxy/backoff.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PolicyStore } from '../../proxy/config-store.js';
 
 export function registerChaos(program: Command): void {
@@ -41,7 +41,10 @@ export function registerChaos(program: Command): void {
         const report = await runScenario(scenario, plan, {
           actuators: meshActuators(mesh, { faults: store, policies }, connectDocker(), runId),
           metrics: prometheusClientMetrics(prometheus ?? `http://127.0.0.1:${mesh.topology.ports.prometheus}`),
-          env: { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, signal ?? new AbortController().signal) },
+          env: {
+            now: () => Date.now(),
+            sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
+          },
           signal: abort.signal,
           onRecord: opts.json
             ? undefined

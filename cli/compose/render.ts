@@ -6,7 +6,7 @@ import type { ResolvedInstance, ResolvedMesh } from '../mesh/model.js';
 import type { ContainerRole } from './labels.js';
 import { LABELS } from './labels.js';
 import { composeYaml, escapeInterpolation, yamlCommentText } from './literal.js';
-import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
+import { SIDECAR_NODE_OPTIONS } from '../../proxy/schema/index.js';
 
 /** The images a mesh runs; produced by `cli/images` (pinned upstream images or air-gapped local builds). */
 export interface MeshImages {

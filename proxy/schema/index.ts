@@ -7,7 +7,11 @@
  *  - config-documents.ts: judging those documents one by one (a bad one is rejected by its key)
  *  - json-document.ts: the checks every hand-written JSON document in KV passes first
  *  - faults.ts: faults, partitions and header-fault settings in Consul KV, watched by sidecars
+ *  - node-options.ts: the Node options the rendered Compose file starts every sidecar with
  */
+import type { z } from 'zod';
+import { BalancerNameSchema } from './config.js';
+
 export * from './topology.js';
 export * from './bootstrap.js';
 export * from './instance.js';
@@ -16,3 +20,13 @@ export * from './config.js';
 export * from './config-documents.js';
 export * from './json-document.js';
 export * from './faults.js';
+export * from './node-options.js';
+
+/** The balancer policies a sidecar knows, by the names the config documents and `--lb` use. */
+export const BALANCER_NAMES: readonly z.infer<typeof BalancerNameSchema>[] = Object.freeze([
+  ...BalancerNameSchema.options,
+]);
+export const DEFAULT_BALANCER: z.infer<typeof BalancerNameSchema> = 'round-robin';
+export function isBalancerName(name: string): name is z.infer<typeof BalancerNameSchema> {
+  return (BALANCER_NAMES as readonly string[]).includes(name);
+}
