@@ -1,7 +1,7 @@
 /**
  * Proxy benchmark: one run, one table, ratios against references measured in the same run.
  *
- *   npx vite-node bench/proxy/run.ts            (the lead's `npm run bench:proxy`)
+ *   npx vite-node bench/proxy/run.ts            (= `npm run bench:proxy`)
  *
  * Same backend for every target: nginx (one worker, returning the Node backend's body and headers) when
  * installed, else the Node backend of roles.ts (BENCH_BACKEND=node forces it); the Node backend shares
