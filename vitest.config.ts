@@ -8,7 +8,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['cli/**/*.test.{ts,tsx}', 'proxy/**/*.test.ts', 'services/**/*.test.ts', 'grafana/**/*.test.ts'],
+          include: [
+            'cli/**/*.test.{ts,tsx}',
+            'proxy/**/*.test.ts',
+            'services/**/*.test.ts',
+            'grafana/**/*.test.ts',
+            'test/architecture.test.ts',
+          ],
           exclude: ['grafana/prometheus.test.ts'],
           testTimeout: 10_000,
         },

@@ -3,8 +3,7 @@
 //
 // Why: Node keeps every loaded module's source and compiled code, and `meshdev ui` loaded some
 // 600 modules from node_modules (Ink, React, dockerode, undici, zod, execa). The same code bundled
-// and minified costs ~40 MB less RSS (measured: Ink + @inkjs/ui alone 93 -> 66 MB) and starts
-// faster. Split into chunks so a command still loads only what it uses (cli/program.ts imports
+// and minified costs much less RSS (bench/ui/RESULTS.md) and starts faster. Split into chunks so a command still loads only what it uses (cli/program.ts imports
 // each command's module lazily). Options shared with the runtime bundle: compose/node-bundle.mjs.
 import { build } from 'esbuild';
 import { chmod, rm } from 'node:fs/promises';
@@ -16,7 +15,7 @@ const emptyModule = fileURLToPath(new URL('./bundle-empty.mjs', import.meta.url)
 /**
  * Modules dockerode loads whenever it is imported, though only rare paths call them: the ssh://
  * transport (ssh2 and its WebAssembly crypto) and the BuildKit session (@grpc/grpc-js and
- * protobufjs, ~18 MB). Each is replaced by a stand-in that loads the real module from
+ * protobufjs, tens of MB once loaded). Each is replaced by a stand-in that loads the real module from
  * node_modules on first call: external, so unbundled (both read files beside themselves through
  * __dirname), through the banner's `require`.
  */

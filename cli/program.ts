@@ -7,8 +7,8 @@ type Register = (program: Command) => void;
 
 /**
  * Every command module, loaded on demand: a command imports what it acts with (dockerode, the
- * Consul client, Ink and React for the UI...), and loading all of them for every invocation cost
- * ~90 MB of RSS and most of the CLI's start-up time. `main` loads only the module of the command
+ * Consul client, Ink and React for the UI...), and loading all of them for every invocation would
+ * cost tens of MB of RSS and most of the CLI's start-up time (bench/ui/RESULTS.md). `main` loads only the module of the command
  * it runs; help and unknown commands load them all (commander lists and suggests from them).
  * Keyed by every top-level command name each module registers, in help order.
  */

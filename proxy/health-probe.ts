@@ -2,7 +2,8 @@ import http from 'node:http';
 
 /**
  * Answers "does the app respond?" for the admin `/healthz`. One probe at a time; the result is
- * reused for `cacheMs` so Consul checks and compose healthchecks never pile up on the app.
+ * reused for `cacheMs` so checks arriving together (Consul's, or a person's curl) never pile up on
+ * the app.
  */
 export class AppProbe {
   private lastAt = -Infinity;

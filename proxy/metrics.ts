@@ -166,11 +166,9 @@ export class ProxyMetrics {
     });
     this.configValid.set(1);
     // Process metrics (RSS, CPU, heap, event-loop lag) are read at scrape time, off the data path.
-    // The lag histogram samples with a timer of its own. Every 20 ms (50 wake-ups a second) cost a bare
-    // process 0.31% of a core, every 100 ms 0.12%; in the demo mesh with its load generator stopped,
-    // an idle sidecar went from 0.95-1.15% to 0.81-0.90% of a core (the rest: Consul's check every
-    // second, a scrape every 2 s). A scrape interval still holds 20 samples, and a stall long enough
-    // to matter overlaps one of them.
+    // The lag histogram samples with a timer of its own, and its wake-ups are a visible share of an
+    // idle sidecar's CPU (bench/proxy/RESULTS.md, "Idle cost of a sidecar"), so it samples every
+    // 100 ms: a scrape interval still holds 20 samples, and a stall long enough to matter overlaps one.
     collectDefaultMetrics({ register: registry, prefix: 'meshdev_', eventLoopMonitoringPrecision: 100 });
     this.consulErrors = new Counter({
       name: 'meshdev_consul_errors_total',

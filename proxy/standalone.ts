@@ -4,7 +4,7 @@ import { MeshProxy } from './mesh-proxy.js';
 import type { BoundListener } from './mesh-proxy.js';
 import { startAdminServer } from './admin.js';
 import { FaultEngine } from './faults/index.js';
-import type { Logger } from './log.js';
+import { BufferedStdout, Logger } from './log.js';
 import type { PolicyDocument } from './schema/config.js';
 
 /**
@@ -27,12 +27,17 @@ export interface StandaloneOptions {
 
 export interface RunningStandalone {
   proxy: MeshProxy;
+  log: Logger;
   listener: BoundListener;
   adminPort: number | undefined;
   stop(): Promise<void>;
 }
 
-export async function startStandalone(o: StandaloneOptions, log: Logger): Promise<RunningStandalone> {
+/** `log` defaults to a buffered stdout logger of its own, so a front door that runs this needs nothing else of proxy/. */
+export async function startStandalone(
+  o: StandaloneOptions,
+  log: Logger = new Logger(new BufferedStdout()),
+): Promise<RunningStandalone> {
   const registry = o.registry ?? new Registry();
   const name = o.name ?? 'upstream';
   // An empty fault engine, so that benchmarks of standalone mode pay for the per-request fault check
@@ -81,6 +86,7 @@ export async function startStandalone(o: StandaloneOptions, log: Logger): Promis
         );
   return {
     proxy,
+    log,
     listener,
     adminPort: admin?.port,
     stop: async () => {

@@ -14,7 +14,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
+import { SIDECAR_NODE_OPTIONS } from '../../proxy/schema/index.js';
 import {
   buildBaselineBundle,
   buildBundles,

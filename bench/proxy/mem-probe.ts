@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { NODE_BUNDLE, splitInto } from '../../compose/node-bundle.mjs';
-import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
+import { SIDECAR_NODE_OPTIONS } from '../../proxy/schema/index.js';
 import {
   LOAD_CORE,
   PROXY_CORE,

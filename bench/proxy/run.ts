@@ -1,7 +1,7 @@
 /**
  * Proxy benchmark: one run, one table, ratios against references measured in the same run.
  *
- *   npx vite-node bench/proxy/run.ts            (the lead's `npm run bench:proxy`)
+ *   npx vite-node bench/proxy/run.ts            (= `npm run bench:proxy`)
  *
  * Same backend for every target: nginx (one worker, returning the Node backend's body and headers) when
  * installed, else the Node backend of roles.ts (BENCH_BACKEND=node forces it); the Node backend shares
@@ -13,7 +13,7 @@
  * Env: BENCH_SECONDS (throughput run per target and round, default 5), BENCH_LATENCY_SECONDS (fixed-rate run,
  * default 5), BENCH_ROUNDS (default 5), BENCH_RATE (default 1000), BENCH_CONNECTIONS (default 50), BENCH_SOAK_SECONDS (e.g. 300:
  * also soak meshdev at the fixed rate and report RSS growth), BENCH_ACCESS_LOG_SAMPLE (default 0.01),
- * BENCH_NODE_FLAGS (node flags for meshdev; default: the sidecar's own, proxy/node-options.ts), BENCH_MESHDEV_NODE
+ * BENCH_NODE_FLAGS (node flags for meshdev; default: the sidecar's own, proxy/schema/node-options.ts), BENCH_MESHDEV_NODE
  * (the Node binary meshdev runs on; default the host's),
  * BENCH_REFERENCE_NODE_FLAGS (node flags for node-http-proxy; default none, as it is usually run),
  * BENCH_BASELINE (a git revision, e.g. main~1: its meshdev is measured too, in the same interleaved rounds, and the
@@ -28,7 +28,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
+import { SIDECAR_NODE_OPTIONS } from '../../proxy/schema/index.js';
 import {
   LOAD_CORE,
   MESHDEV_NODE,

@@ -6,7 +6,7 @@ import { formatReport, runScenario } from '../chaos/run.js';
 import { meshActuators, prometheusClientMetrics } from '../chaos/actuators.js';
 import { MeshdevError } from '../errors.js';
 import { parseHttpUrl } from '../flags.js';
-import { sleep } from '../../proxy/backoff.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export function registerChaos(program: Command): void {
   const chaos = program
@@ -39,7 +39,10 @@ export function registerChaos(program: Command): void {
         const report = await runScenario(scenario, plan, {
           actuators: meshActuators(control, runId),
           metrics: prometheusClientMetrics(prometheus ?? `http://127.0.0.1:${mesh.topology.ports.prometheus}`),
-          env: { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, signal ?? new AbortController().signal) },
+          env: {
+            now: () => Date.now(),
+            sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
+          },
           signal: abort.signal,
           onRecord: opts.json
             ? undefined

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { parseDecimal } from '../flags.js';
-import { BALANCER_NAMES, isBalancerName } from '../../proxy/policy/balancer/index.js';
+import { BALANCER_NAMES, DEFAULT_BALANCER, isBalancerName } from '../../proxy/schema/index.js';
 
 /** `meshdev proxy`: the sidecar's data path in standalone mode (static upstreams, no Consul). */
 export function registerProxy(program: Command): void {
@@ -12,7 +12,7 @@ export function registerProxy(program: Command): void {
     )
     .requiredOption('--listen <host:port>', 'address to accept requests on, e.g. 127.0.0.1:10000')
     .requiredOption('--upstream <host:port,...>', 'one or more upstream endpoints, comma-separated')
-    .option('--lb <policy>', `balancer: ${BALANCER_NAMES.join(', ')}`, 'round-robin')
+    .option('--lb <policy>', `balancer: ${BALANCER_NAMES.join(', ')}`, DEFAULT_BALANCER)
     .option('--admin <host:port>', 'admin API (/metrics, /endpoints, /config) address')
     .option('--access-log-sample <rate>', 'share of requests written to the access log, 0..1', '1')
     .action(async (opts: { listen: string; upstream: string; lb: string; admin?: string; accessLogSample: string }) => {
@@ -29,24 +29,26 @@ export function registerProxy(program: Command): void {
       }
       const sample = parseDecimal(opts.accessLogSample, '--access-log-sample', { min: 0, max: 1 });
       const admin = opts.admin === undefined ? undefined : parseHostPort(opts.admin, '--admin');
+      // The one import of proxy/ beyond its schema: this command is the sidecar's data path, in-process.
       const { startStandalone } = await import('../../proxy/standalone.js');
-      const { BufferedStdout, Logger } = await import('../../proxy/log.js');
-      const log = new Logger(new BufferedStdout());
-      const running = await startStandalone(
-        { listen, upstreams, balancer: opts.lb, admin, accessLogSampleRate: sample },
-        log,
-      ).catch((err: Error & { code?: string }) => {
+      const running = await startStandalone({
+        listen,
+        upstreams,
+        balancer: opts.lb,
+        admin,
+        accessLogSampleRate: sample,
+      }).catch((err: Error & { code?: string }) => {
         if (err.code === 'EADDRINUSE')
           throw new UsageError(`${err.message}: the address is already in use`, {
             fix: 'Pick another --listen/--admin port.',
           });
         throw err;
       });
-      log.info(
+      running.log.info(
         `meshdev proxy listening on ${listen.host}:${running.listener.boundPort} -> ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ')} (${opts.lb})` +
           (running.adminPort === undefined ? '' : `; admin ${admin!.host}:${running.adminPort}`),
       );
-      log.flush();
+      running.log.flush();
       await new Promise<void>((resolve) => {
         // `on`, not `once`: a second signal while draining must not kill the process mid-drain.
         let stopping = false;

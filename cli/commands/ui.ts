@@ -13,8 +13,8 @@ interface UiFlags {
 
 /**
  * React picks its development or production build from NODE_ENV when it loads. The development
- * build (checks, user-timing marks on every commit) was the largest item in the dashboard's CPU
- * profile (bench/ui/RESULTS.md); a terminal tool runs the production build unless told otherwise.
+ * build (checks, user-timing marks on every commit) is the largest item in the dashboard's CPU
+ * profile when it runs (bench/ui/RESULTS.md); a terminal tool runs the production build unless told otherwise.
  */
 export function preferProductionReact(env: NodeJS.ProcessEnv = process.env): void {
   env.NODE_ENV ??= 'production';

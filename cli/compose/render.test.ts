@@ -7,7 +7,7 @@ import { resolveMesh } from '../mesh/model.js';
 import type { ComposeFile } from './render.js';
 import { renderProject, toYaml } from './render.js';
 import { unescapeInterpolation } from './literal.js';
-import { SIDECAR_NODE_OPTIONS } from '../../proxy/node-options.js';
+import { SIDECAR_NODE_OPTIONS } from '../../proxy/schema/index.js';
 
 const images = { runtime: 'meshdev/runtime:test', consul: 'c:1', prometheus: 'p:1', grafana: 'g:1' };
 const mesh = resolveMesh(

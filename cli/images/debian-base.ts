@@ -14,7 +14,7 @@ import { makeRootfsDir, removeRootfs, removeStaleRootfs } from './rootfs.js';
 /**
  * The Debian base image of air-gapped mode: `debootstrap --variant=minbase` into a directory, then
  * `docker import` of its tarball, streamed. Needs root (debootstrap creates device nodes, chroots)
- * and the `debootstrap` package. Takes ~30 s here; done once, the image is reused. The image gets
+ * and the `debootstrap` package. It takes a while, so it is done once and the image reused. The image gets
  * its tag only when the import completed, so an interrupted run leaves nothing that looks usable.
  */
 export async function buildDebianBase(options: {

@@ -35,8 +35,8 @@ export function commandLine(c: PipeCommand): string {
 
 /**
  * Runs `from | to` and resolves when both ended well. Streams any size: neither side's stdout is
- * kept (execa keeps a copy of a subprocess's output by default, up to its maxBuffer of 100 MB,
- * also when piped: a 214 MB root filesystem was cut short there), only the tail of each stderr.
+ * kept (execa keeps a copy of a subprocess's output by default, up to its maxBuffer, also when
+ * piped, and a root filesystem is larger than that), only the tail of each stderr.
  * When one side fails the other is stopped, and the error names the side, its exit code and
  * its last stderr lines. `signal` stops both.
  */

@@ -19,10 +19,10 @@ export interface PinnedNode {
 }
 
 /**
- * Node 26, the active LTS line (end of life 2029-04-30). Measured against 24 and 20 with
- * bench:proxy (bench/proxy/RESULTS.md, 2026-12-03): 148 CPU µs per request at 1000 rps against
- * 170 on 24 and 188-190 on 20, the same memory as 24. Its binary needs glibc, libstdc++, libgcc and
- * libatomic; the air-gapped image adds libatomic1 to the Debian minbase.
+ * Node 26, the active LTS line: of the lines bench:proxy compared (20, 24, 26), the least CPU per
+ * forwarded request at the same memory (bench/proxy/RESULTS.md, "Node 20, 24 and 26"). Its binary
+ * needs glibc, libstdc++, libgcc and libatomic; the air-gapped image adds libatomic1 to the Debian
+ * minbase.
  */
 export const RUNTIME_NODE: PinnedNode = {
   version: '26.12.1',

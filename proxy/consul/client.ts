@@ -3,7 +3,7 @@ import http from 'node:http';
 /**
  * The few Consul agent HTTP API calls the sidecar and the CLI make. Every call takes an AbortSignal so
  * shutdown never waits for a blocking query to time out. node:http rather than `fetch`: fetch loads a
- * second HTTP client (Node's internal undici, ~20 MB RSS) into a sidecar that must stay small.
+ * second HTTP client (Node's internal undici, tens of MB of RSS) into a sidecar that must stay small.
  */
 
 /** The subset of a fetch Response this client uses, over node:http (Consul's answers are small). */

@@ -6,8 +6,8 @@ import type { IncomingMessage } from 'node:http';
  * lets a server ignore the offer and answer in HTTP/1.1, as if the header were not there (Envoy
  * does the same).
  *
- * Relayed as an upgrade, its body was lost and a POST hung until a timeout. So such a request is
- * served as an ordinary one, with faults, retries and metrics (upgrade.ts: its head is read again
+ * Relayed as an upgrade, its body would be lost and a POST would hang until a timeout. So such a
+ * request is served as an ordinary one, with faults, retries and metrics (upgrade.ts: its head is read again
  * without the offer).
  */
 

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
  * `_http_common` without types; this module types the part the upstream client uses.
  *
  * Why not undici's parser: undici runs llhttp compiled to WebAssembly, and loading it costs a Node
- * process ~27 MB of RSS; the native one is already in the binary.
+ * process tens of MB of RSS (bench/proxy/RESULTS.md); the native one is already in the binary.
  */
 
 export interface NativeHttpParser {

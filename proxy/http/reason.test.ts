@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { noteNotRetried } from './forwarder.js';
+import { noteNotRetried } from './reason.js';
 
 const WHY = ' (not retried: its body was already streamed)';
 

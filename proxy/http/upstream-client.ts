@@ -9,8 +9,8 @@ import type { HeadersCompleteCallback, NativeHttpParser } from './llhttp.js';
  *
  * Why not node:http or undici: a proxy needs none of their conveniences (header objects, streams
  * per message, redirect or retry logic: the forwarder decides those), and they cost most of a
- * forwarded request's CPU time; undici also brings a WebAssembly parser of ~27 MB RSS. See
- * bench/proxy/RESULTS.md.
+ * forwarded request's CPU time; undici also brings a WebAssembly parser that costs tens of MB of
+ * RSS. See bench/proxy/RESULTS.md.
  *
  * One connection carries one request at a time (no pipelining). A connection goes back to its pool
  * only when the request was written in full and the response read in full with keep-alive; any

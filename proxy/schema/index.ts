@@ -10,6 +10,7 @@
  *  - json-document.ts: the checks every hand-written JSON document in KV passes first
  *  - faults.ts: faults, partitions and header-fault settings in Consul KV, watched by sidecars
  *  - admin.ts: what a sidecar's admin API answers on /endpoints and /config, read by the CLI
+ *  - node-options.ts: the Node options the rendered Compose file starts every sidecar with
  */
 export * from './topology.js';
 export * from './bootstrap.js';
@@ -22,3 +23,4 @@ export * from './config-documents.js';
 export * from './json-document.js';
 export * from './faults.js';
 export * from './admin.js';
+export * from './node-options.js';
