@@ -62,7 +62,14 @@ describe('shipped chaos scenarios', () => {
       /fault\.jitter needs fault\.delay/,
     );
     expect(() => parseScenario(step('{ target: catalog, tcp: true, abort: 503 }'), 'x.yaml', mesh)).toThrow(
-      /fault\.abort has no TCP variant; with fault\.tcp use fault\.delay, fault\.reset or fault\.bandwidth/,
+      /fault\.abort has no TCP variant; with fault\.tcp use fault\.delay, fault\.reset, fault\.bandwidth or fault\.flaky/,
+    );
+    expect(() => parseScenario(step('{ target: catalog, flaky: 3, status: 500 }'), 'x.yaml', mesh)).not.toThrow();
+    expect(() => parseScenario(step('{ target: catalog, flaky: 0 }'), 'x.yaml', mesh)).toThrow(
+      /steps\[0\]: fault\.flaky: "0" is not a count/,
+    );
+    expect(() => parseScenario(step('{ target: catalog, abort: 503, status: 500 }'), 'x.yaml', mesh)).toThrow(
+      /fault\.status needs fault\.flaky/,
     );
     expect(() => parseScenario(step('{ target: catalog-9, abort: 503 }'), 'x.yaml', mesh)).toThrow(
       /steps\[0\]: fault\.target: "catalog-9" is not a service, service@version or instance/,

@@ -62,6 +62,22 @@ describe('faultDocument: typed specs (the programmatic API and the UI)', () => {
       bytesPerSecond: 1500,
     });
   });
+  it('flaky: a count, the status its failures get (503 by default), connections with tcp', () => {
+    expect(doc({ target: 'catalog', kind: 'flaky', first: 3 }).action).toEqual({
+      type: 'flaky',
+      first: 3,
+      status: 503,
+    });
+    expect(doc({ target: 'catalog', kind: 'flaky', first: 2, failStatus: 500 }).action).toEqual({
+      type: 'flaky',
+      first: 2,
+      status: 500,
+    });
+    expect(doc({ target: 'catalog', kind: 'flaky', first: 4, tcp: true }).action).toEqual({
+      type: 'tcp-flaky',
+      first: 4,
+    });
+  });
   it.each<[FaultSpec, string, RegExp]>([
     [
       { target: 'catalog', kind: 'abort', status: 503, ttlMs: 30 * 3_600_000 },
@@ -84,9 +100,30 @@ describe('faultDocument: typed specs (the programmatic API and the UI)', () => {
     ],
     [{ target: 'catalog', kind: 'bandwidth', bytesPerSecond: 0.5 }, 'bytesPerSecond', /is not a rate/],
     [
+      { target: 'catalog', kind: 'flaky', first: 0 },
+      'first',
+      /^first: "0" is not a count; expected a whole number from 1 to 1000000$/,
+    ],
+    [{ target: 'catalog', kind: 'flaky', first: 2.5 }, 'first', /is not a count/],
+    [
+      { target: 'catalog', kind: 'flaky', first: 3, failStatus: 99 },
+      'failStatus',
+      /^failStatus: "99" is not an HTTP status/,
+    ],
+    [
+      { target: 'catalog', kind: 'flaky', first: 3, failStatus: 500, tcp: true },
+      'failStatus',
+      /^failStatus has no meaning with tcp/,
+    ],
+    [
+      { target: 'catalog', kind: 'flaky', first: 3, percent: 50 },
+      'percent',
+      /^percent: flaky fails an exact count of requests; leave percent out \(100\), not 50$/,
+    ],
+    [
       { target: 'catalog', kind: 'blackhole', tcp: true },
       'blackhole',
-      /^blackhole has no TCP variant; with tcp use delay, reset or bandwidth$/,
+      /^blackhole has no TCP variant; with tcp use delay, reset, bandwidth or flaky$/,
     ],
     [
       { target: 'catalog', kind: 'reset', tcp: true, source: 'gateway' },
@@ -117,7 +154,7 @@ describe('faultDocument: typed specs (the programmatic API and the UI)', () => {
     const naming = ownNames<FaultField>();
     expect(pickFaultKind(['abort'], [], naming)).toBe('abort');
     expect(refusal(() => pickFaultKind([], [], naming)).message).toBe(
-      'give one fault: delay, abort, reset, blackhole or bandwidth',
+      'give one fault: delay, abort, reset, blackhole, bandwidth or flaky',
     );
     expect(refusal(() => pickFaultKind(['bandwidth', 'delay'], [], naming)).message).toMatch(
       /^delay and bandwidth conflict/,

@@ -108,7 +108,7 @@ export function faultDocument(
   if (FAULT_KIND_RULES[spec.kind].exact === true && percent !== 100) {
     throw new FieldError(
       'percent',
-      `${name('percent')}: ${name(spec.kind)} fails exactly the first ${name('first')}; leave ${name('percent')} out (100), not ${percent}`,
+      `${name('percent')}: ${name(spec.kind)} fails an exact count of requests; leave ${name('percent')} out (100), not ${percent}`,
     );
   }
   if (spec.pathPrefix !== undefined && !spec.pathPrefix.startsWith('/')) {

@@ -107,6 +107,25 @@ describe('meshdev fault', () => {
     });
   });
 
+  it('add --flaky N --status S writes a flaky fault the engine applies; --tcp makes it count connections', async () => {
+    const r = await cli('fault', 'add', 'catalog', '--flaky', '2', '--status', '500', '--ttl', '1m', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const flaky = (JSON.parse(r.stdout) as { fault: FaultDocument }).fault;
+    expect(flaky).toMatchObject({ action: { type: 'flaky', first: 2, status: 500 }, percent: 100 });
+    await eventually(() => engine.faults.some((f) => f.id === flaky.id), {
+      what: 'the engine to see the flaky fault',
+      timeoutMs: 5000,
+    });
+    expect((await cli('fault', 'ls')).stdout).toMatch(new RegExp(`${flaky.id}\\s+flaky: first 2 per caller get 500`));
+    expect((await cli('fault', 'rm', flaky.id)).exitCode).toBe(0);
+    const tcp = await cli('fault', 'add', 'catalog', '--flaky', '3', '--tcp', '--ttl', '1m', '--json');
+    expect(tcp.exitCode).toBe(0);
+    const tcpFlaky = (JSON.parse(tcp.stdout) as { fault: FaultDocument }).fault;
+    expect(tcpFlaky.action).toEqual({ type: 'tcp-flaky', first: 3 });
+    expect((await cli('fault', 'rm', tcpFlaky.id)).exitCode).toBe(0);
+  });
+
   it('ls lists it (human and JSON)', async () => {
     const human = await cli('fault', 'ls');
     expect(human.exitCode).toBe(0);
@@ -123,6 +142,14 @@ describe('meshdev fault', () => {
     [['fault', 'add', 'catalog', '--abort', '503', '--percent', '101'], /--percent: "101"/],
     [['fault', 'add', 'catalog', '--delay', '3 weeks'], /--delay: "3 weeks" is not a duration/],
     [['fault', 'add', 'catalog', '--bandwidth', 'lots'], /--bandwidth: "lots" is not a rate/],
+    [['fault', 'add', 'catalog', '--flaky', 'some'], /--flaky: "some" is not a count/],
+    [
+      ['fault', 'add', 'catalog', '--flaky', '0'],
+      /--flaky: "0" is not a count; expected a whole number from 1 to 1000000/,
+    ],
+    [['fault', 'add', 'catalog', '--abort', '503', '--status', '500'], /--status needs --flaky/],
+    [['fault', 'add', 'catalog', '--flaky', '3', '--percent', '50'], /--percent: --flaky fails an exact count/],
+    [['fault', 'add', 'catalog', '--flaky', '3', '--tcp', '--status', '500'], /--status has no meaning with --tcp/],
     [['fault', 'add', 'catalog-7', '--reset'], /"catalog-7" is not a service/],
     [['partition', 'gateway', 'nowhere'], /B: "nowhere" is not a service/],
     [['fault', 'rm'], /give a fault ID or --all/],
