@@ -167,7 +167,7 @@ export function registerFault(program: Command): void {
   for (const k of FAULT_KINDS) for (const [flags, help] of KIND_FLAGS[k].options) add.option(flags, help);
   addMeshOptions(
     add
-      .option('--tcp', 'the TCP (L4) variant: --delay, --reset or --bandwidth on a tcp upstream')
+      .option('--tcp', 'the TCP (L4) variant: --delay, --reset, --bandwidth or --flaky on a tcp upstream')
       .option('--percent <n>', 'share of matching requests that get the fault (0-100)', undefined)
       .option('--path <prefix>', 'only requests whose path starts with this')
       .option('--header <name=value>', 'only requests with this header value (repeatable)', collect)

@@ -186,7 +186,7 @@ const BAD_INPUT: readonly (readonly [readonly string[], RegExp])[] = [
   [['fault', 'add', 'catalog', '--abort', '503', '--consul', 'nope'], /--consul: "nope" is not an http\(s\) URL/],
   [['fault', 'add', 'catalgo', '--abort', '503'], /TARGET: "catalgo" is not a service, service@version or instance/],
   [['fault', 'add', 'catalog@v9', '--abort', '503'], /catalog has no version "v9"/],
-  [['fault', 'add', 'catalog'], /give one fault: --delay, --abort, --reset, --blackhole or --bandwidth/],
+  [['fault', 'add', 'catalog'], /give one fault: --delay, --abort, --reset, --blackhole, --bandwidth or --flaky/],
   [['fault', 'add', 'catalog', '--abort', '503', '--reset'], /--abort and --reset conflict/],
   [['fault', 'add', 'catalog', '--tcp', '--abort', '503'], /has no TCP variant/],
   [['fault', 'rm'], /give a fault ID or --all/],
