@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { parseWholeNumber } from '../flags.js';
-import { findLogContainer, streamContainerLogs } from '../mesh/logs.js';
+import { logContainers, streamContainerLogs } from '../mesh/logs.js';
 import { Mesh } from '../mesh/mesh.js';
-import { connectDocker, ensureDockerReachable, listProjectContainers } from '../runtime/docker.js';
-import type { ProjectContainer } from '../runtime/docker.js';
-import { meshdevCommand } from '../invocation.js';
+import { connectDocker } from '../runtime/docker.js';
 
 /** INSTANCE and `--tail`, checked before Docker is asked (which containers exist is Docker's to say). Pure. */
 export function parseLogsInput(instance: string | undefined, tail: string): { tail: number } {
@@ -32,21 +30,7 @@ export function registerLogs(program: Command): void {
         const { tail } = parseLogsInput(instance, opts.tail);
         const mesh = await Mesh.load(opts.file);
         const docker = connectDocker();
-        await ensureDockerReachable(docker);
-        const all = await listProjectContainers(docker, mesh.resolved.project);
-        let chosen: ProjectContainer[];
-        if (instance === undefined) {
-          chosen = all;
-        } else {
-          const match = findLogContainer(all, instance, opts.sidecar ?? false);
-          if (match === undefined) {
-            const known = [...new Set(all.map((c) => c.instance ?? c.composeService))].join(', ');
-            throw new UsageError(`no container for "${instance}" in mesh ${mesh.name}`, {
-              fix: known === '' ? `The mesh is not running: \`${meshdevCommand('up')}\`.` : `Known: ${known}.`,
-            });
-          }
-          chosen = [match];
-        }
+        const chosen = await logContainers(docker, mesh.resolved.project, instance, opts.sidecar ?? false);
         const width = Math.max(0, ...chosen.map((c) => c.composeService.length));
         await Promise.all(
           chosen.map(async (c) => {

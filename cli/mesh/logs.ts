@@ -1,6 +1,9 @@
 import { PassThrough, Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { UsageError } from '../errors.js';
+import { meshdevCommand } from '../invocation.js';
 import type { ProjectContainer } from '../runtime/docker.js';
+import { ensureDockerReachable, listProjectContainers } from '../runtime/docker.js';
 
 /**
  * Container logs through dockerode, line by line: what `meshdev logs [-f]` prints and what the
@@ -15,6 +18,31 @@ export function findLogContainer(
 ): ProjectContainer | undefined {
   const role = sidecar ? 'sidecar' : 'app';
   return all.find((c) => c.instance === name && c.role === role) ?? all.find((c) => c.composeService === name);
+}
+
+/**
+ * The containers whose logs `meshdev logs [INSTANCE]` and the UI's log pane show: every container of
+ * the project without a name, else the one named (see findLogContainer). A name without a container
+ * is refused with the names there are, the same way for both.
+ */
+export async function logContainers(
+  docker: Docker,
+  project: string,
+  name: string | undefined,
+  sidecar: boolean,
+): Promise<ProjectContainer[]> {
+  await ensureDockerReachable(docker);
+  const all = await listProjectContainers(docker, project);
+  if (name === undefined) return all;
+  const match = findLogContainer(all, name, sidecar);
+  if (match !== undefined) return [match];
+  const known = [...new Set(all.map((c) => c.instance ?? c.composeService))].join(', ');
+  throw new UsageError(`no ${sidecar ? 'sidecar' : 'app'} container for "${name}" in project ${project}`, {
+    fix:
+      known === ''
+        ? `The mesh is not running: \`${meshdevCommand('up')}\`.`
+        : `Known: ${known}. Scaled-down instances have no container.`,
+  });
 }
 
 export type LogStream = 'stdout' | 'stderr';

@@ -1,12 +1,9 @@
 import type Docker from 'dockerode';
-import { MeshdevError } from '../errors.js';
-import { listProjectContainers } from '../runtime/docker.js';
 import type { MeshControl } from '../control/index.js';
 import type { LogFollow } from '../mesh/logs.js';
-import { findLogContainer, streamContainerLogs } from '../mesh/logs.js';
+import { logContainers, streamContainerLogs } from '../mesh/logs.js';
 import type { FaultDraft } from './state/types.js';
 import { draftFaultSpec } from './fault-adapter.js';
-import { meshdevCommand } from '../invocation.js';
 
 /**
  * Everything the UI can do to a mesh. The UI holds no logic of its own beyond presentation: each
@@ -105,17 +102,7 @@ export class ControlMeshActions implements MeshActions {
   }
 
   async followLogs(instance: string, sidecar: boolean, onLine: (line: string) => void): Promise<LogFollow> {
-    const project = this.control.mesh.project;
-    const found = findLogContainer(await listProjectContainers(this.docker, project), instance, sidecar);
-    if (found === undefined) {
-      throw new MeshdevError(
-        'ENOCONTAINER',
-        `no ${sidecar ? 'sidecar' : 'app'} container for ${instance} in project ${project}`,
-        {
-          fix: `\`${meshdevCommand('status')}\` lists the instances; scaled-down instances have no container.`,
-        },
-      );
-    }
-    return streamContainerLogs(this.docker, found.id, { tail: LOG_PANE_TAIL, follow: true, onLine });
+    const [found] = await logContainers(this.docker, this.control.mesh.project, instance, sidecar);
+    return streamContainerLogs(this.docker, found!.id, { tail: LOG_PANE_TAIL, follow: true, onLine });
   }
 }
