@@ -1,3 +1,6 @@
+import { describeAction } from '../../control/describe.js';
+import { faultAction, ownNames } from '../../control/index.js';
+import { draftKindSpec } from '../fault-adapter.js';
 import type { FaultDraft, MeshCommand } from './types.js';
 
 /** Commands that take something away from the mesh ask first, unless the UI was started with --yes. */
@@ -18,21 +21,21 @@ export function isDestructive(command: MeshCommand): boolean {
   }
 }
 
-export function describeFault(f: FaultDraft): string {
+/**
+ * A fault the form or a preset is about to add, in the words `fault ls` and the fault list use for
+ * the document it becomes (the domain's describeAction); a draft whose values the domain would
+ * refuse is named by its kind (the form shows why it cannot be sent).
+ */
+export function describeDraft(f: FaultDraft): string {
   const pct = f.percent >= 100 ? '' : ` ${f.percent}%`;
   const ttl = ` for ${Math.round(f.ttlMs / 1000)}s`;
-  switch (f.kind) {
-    case 'delay':
-      return `delay ${f.value ?? 0}ms${pct}${ttl}`;
-    case 'abort':
-      return `abort ${f.value ?? 503}${pct}${ttl}`;
-    case 'bandwidth':
-      return `bandwidth ${f.value ?? 0} B/s${pct}${ttl}`;
-    case 'flaky':
-      return `flaky: first ${f.value ?? 0} per caller${pct}${ttl}`;
-    default:
-      return `${f.kind}${pct}${ttl}`;
+  let what: string = f.kind;
+  try {
+    what = describeAction(faultAction(draftKindSpec(f.kind, f.value), false, ownNames()));
+  } catch {
+    // Left as the kind's name.
   }
+  return `${what}${pct}${ttl}`;
 }
 
 /** One line naming what a command does, for confirmation prompts and the event log. */
@@ -46,7 +49,7 @@ export function describeCommand(command: MeshCommand): string {
     case 'unpause':
       return `${command.type} ${command.instance}`;
     case 'add-fault':
-      return `fault ${command.target}: ${describeFault(command.fault)}`;
+      return `fault ${command.target}: ${describeDraft(command.fault)}`;
     case 'clear-faults':
       return `clear faults on ${command.target}`;
     case 'clear-all-faults':

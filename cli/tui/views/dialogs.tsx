@@ -6,7 +6,7 @@ import { UsageError } from '../../errors.js';
 import { FAULT_BOUNDS, checkMs, checkPercent, faultAction } from '../../control/index.js';
 import type { FaultField, FieldNaming } from '../../control/index.js';
 import { draftKindSpec } from '../fault-adapter.js';
-import { FAULT_PRESETS, describeFault } from '../state/commands.js';
+import { FAULT_PRESETS, describeDraft } from '../state/commands.js';
 import type { FaultDraft, FaultKind, MeshCommand } from '../state/types.js';
 import { useTheme } from './theme.js';
 
@@ -149,7 +149,7 @@ export function FaultForm({
   );
 
   return (
-    <Frame title={`custom fault on ${target} · ${describeFault(draft)}`}>
+    <Frame title={`custom fault on ${target} · ${describeDraft(draft)}`}>
       {step === 'kind' ? (
         <Select
           options={(Object.keys(KINDS) as FaultKind[]).map((kind) => ({ label: KINDS[kind].label, value: kind }))}
