@@ -75,8 +75,10 @@ export class ControlMeshActions implements MeshActions {
   async clearFaults(target: string): Promise<void> {
     await this.control.clearFaults(target);
   }
+  /** The `C` key: every fault and every partition (`meshdev fault rm --all` and `meshdev heal`). */
   async clearAllFaults(): Promise<void> {
     await this.control.clearAllFaults();
+    await this.control.heal();
   }
   async partition(from: string, to: string, ttlMs: number): Promise<void> {
     await this.control.partition({ a: [from], b: [to], ttlMs });

@@ -139,6 +139,13 @@ describe('after `meshdev scale catalog 4`', () => {
     ]);
     await ui.clearFaults('catalog-4');
     expect(await stored()).toEqual([]);
+    // `C`: every fault and every partition.
+    await ui.addFault('catalog-4', { kind: 'flaky', value: 2, percent: 100, ttlMs: 60_000 });
+    await ui.partition('gateway', 'catalog', 60_000);
+    expect((await control.listFaults()).partitions).toHaveLength(1);
+    await ui.clearAllFaults();
+    expect(await stored()).toEqual([]);
+    expect((await control.listFaults()).partitions).toEqual([]);
   });
 
   it('the programmatic API: typed faults on the scaled mesh; bad input names the field', async () => {
