@@ -25,19 +25,54 @@ export function toActivePartition(p: PartitionDocument): ActivePartition {
   };
 }
 
-/** What the form's one number means for each kind of fault (the UI's entry per kind). */
-const DRAFT_VALUE: { readonly [K in FaultKind]: (value: number) => Extract<FaultKindSpec, { kind: K }> } = {
-  delay: (value) => ({ kind: 'delay', fixedMs: value }),
-  abort: (value) => ({ kind: 'abort', status: value }),
-  reset: () => ({ kind: 'reset' }),
-  blackhole: () => ({ kind: 'blackhole' }),
-  bandwidth: (value) => ({ kind: 'bandwidth', bytesPerSecond: value }),
-  flaky: (value) => ({ kind: 'flaky', first: value }),
+/**
+ * The UI's entry per kind of fault: the form's label for it, the unit of its one number (none: no
+ * number) with that number's default, and what the number means as the domain's typed value.
+ */
+export const FORM_KINDS: {
+  readonly [K in FaultKind]: {
+    readonly label: string;
+    readonly unit: string | undefined;
+    readonly initial: number | undefined;
+    readonly spec: (value: number) => Extract<FaultKindSpec, { kind: K }>;
+  };
+} = {
+  abort: {
+    label: 'abort: answer with an HTTP status',
+    unit: 'HTTP status',
+    initial: 503,
+    spec: (value) => ({ kind: 'abort', status: value }),
+  },
+  delay: {
+    label: 'delay: hold requests',
+    unit: 'milliseconds',
+    initial: 500,
+    spec: (value) => ({ kind: 'delay', fixedMs: value }),
+  },
+  reset: { label: 'reset: close connections', unit: undefined, initial: undefined, spec: () => ({ kind: 'reset' }) },
+  blackhole: {
+    label: 'blackhole: never answer',
+    unit: undefined,
+    initial: undefined,
+    spec: () => ({ kind: 'blackhole' }),
+  },
+  bandwidth: {
+    label: 'bandwidth: throttle responses',
+    unit: 'bytes per second',
+    initial: 10_000,
+    spec: (value) => ({ kind: 'bandwidth', bytesPerSecond: value }),
+  },
+  flaky: {
+    label: 'flaky: fail the first N requests of each caller (503)',
+    unit: 'requests',
+    initial: 3,
+    spec: (value) => ({ kind: 'flaky', first: value }),
+  },
 };
 
 /** The form's kind and number as the domain's typed values (an absent number is 0: the domain refuses it). */
 export function draftKindSpec(kind: FaultKind, value: number | undefined): FaultKindSpec {
-  return (DRAFT_VALUE[kind] as (value: number) => FaultKindSpec)(value ?? 0);
+  return (FORM_KINDS[kind].spec as (value: number) => FaultKindSpec)(value ?? 0);
 }
 
 /** The fault form (or a preset) -> the fault spec every front door produces. Pure. */

@@ -5,7 +5,7 @@ import { parseDuration } from '../../duration.js';
 import { UsageError } from '../../errors.js';
 import { FAULT_BOUNDS, checkMs, checkPercent, faultAction } from '../../control/index.js';
 import type { FaultField, FieldNaming } from '../../control/index.js';
-import { draftKindSpec } from '../fault-adapter.js';
+import { FORM_KINDS, draftKindSpec } from '../fault-adapter.js';
 import { FAULT_PRESETS, describeDraft } from '../state/commands.js';
 import type { FaultDraft, FaultKind, MeshCommand } from '../state/types.js';
 import { useTheme } from './theme.js';
@@ -74,22 +74,12 @@ export function FaultMenu({
   );
 }
 
-/** The form's entry per kind of fault: its label, the unit of its one number (none: no number), and that number's default. */
-const KINDS: { readonly [K in FaultKind]: { label: string; unit: string | undefined; initial: number | undefined } } = {
-  abort: { label: 'abort: answer with an HTTP status', unit: 'HTTP status', initial: 503 },
-  delay: { label: 'delay: hold requests', unit: 'milliseconds', initial: 500 },
-  reset: { label: 'reset: close connections', unit: undefined, initial: undefined },
-  blackhole: { label: 'blackhole: never answer', unit: undefined, initial: undefined },
-  bandwidth: { label: 'bandwidth: throttle responses', unit: 'bytes per second', initial: 10_000 },
-  flaky: { label: 'flaky: fail the first N requests of each caller (503)', unit: 'requests', initial: 3 },
-};
-
 type Step = 'kind' | 'value' | 'percent' | 'ttl';
 
 /** The form's fields in messages; the value is quoted as typed. */
 function formNaming(kind: FaultKind, text: string): FieldNaming<FaultField> {
   return {
-    name: (field) => (field === 'ttlMs' ? 'TTL' : field === 'percent' ? 'percent' : (KINDS[kind].unit ?? field)),
+    name: (field) => (field === 'ttlMs' ? 'TTL' : field === 'percent' ? 'percent' : (FORM_KINDS[kind].unit ?? field)),
     text: () => text,
   };
 }
@@ -105,7 +95,7 @@ export function parseFaultField(step: Exclude<Step, 'kind'>, text: string, kind:
     if (step === 'ttl') return checkMs('ttlMs', parseDuration(t, 'TTL'), naming, FAULT_BOUNDS.ttlMs);
     const n = Number(t.replace(/%$/, ''));
     if (t === '' || !Number.isFinite(n))
-      return `${step === 'percent' ? 'percent' : (KINDS[kind].unit ?? step)}: a number please`;
+      return `${step === 'percent' ? 'percent' : (FORM_KINDS[kind].unit ?? step)}: a number please`;
     if (step === 'percent') return checkPercent(n, naming);
     // The kind's own rule checks its number, as it will when the fault is added.
     faultAction(draftKindSpec(kind, n), false, naming);
@@ -130,7 +120,7 @@ export function FaultForm({
   const theme = useTheme();
   const [step, setStep] = useState<Step>('kind');
   const [error, setError] = useState<string | undefined>(undefined);
-  const unit = KINDS[draft.kind].unit;
+  const unit = FORM_KINDS[draft.kind].unit;
 
   const field = (s: Exclude<Step, 'kind'>, label: string, initial: string, next: (v: number) => void) => (
     <Box gap={1}>
@@ -152,10 +142,13 @@ export function FaultForm({
     <Frame title={`custom fault on ${target} · ${describeDraft(draft)}`}>
       {step === 'kind' ? (
         <Select
-          options={(Object.keys(KINDS) as FaultKind[]).map((kind) => ({ label: KINDS[kind].label, value: kind }))}
+          options={(Object.keys(FORM_KINDS) as FaultKind[]).map((kind) => ({
+            label: FORM_KINDS[kind].label,
+            value: kind,
+          }))}
           onChange={(value) => {
             const kind = value as FaultKind;
-            const initial = KINDS[kind].initial;
+            const initial = FORM_KINDS[kind].initial;
             onDraft({ ...draft, kind, value: initial });
             setStep(initial === undefined ? 'percent' : 'value');
           }}
