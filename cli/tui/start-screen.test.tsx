@@ -1,11 +1,25 @@
 import { EventEmitter } from 'node:events';
 import { render } from 'ink';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { MeshActions } from './actions.js';
 import { App } from './App.js';
 import { alternateScreen } from './alternate-screen.js';
 import { SHOP_LAYOUT, healthyShop } from './state/fixtures.js';
 import { startUpProgress } from './UpProgress.js';
+
+// Ink draws only the last frame when it believes it runs in CI (it reads CI once, when loaded), and
+// `meshdev ui` sets CI=false before loading it (cli/commands/ui.ts); so does this test, which
+// watches the frames as a terminal would. vi.hoisted runs before the imports above load Ink; the
+// variable is put back for the test files that run after this one in the same worker.
+const ciBefore = vi.hoisted(() => {
+  const before = process.env.CI;
+  process.env.CI = 'false';
+  return before;
+});
+afterAll(() => {
+  if (ciBefore === undefined) delete process.env.CI;
+  else process.env.CI = ciBefore;
+});
 
 /**
  * What the terminal shows when `meshdev up` opens the dashboard: the start-up steps (Ink, on
